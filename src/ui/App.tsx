@@ -1,0 +1,9 @@
+export function App() {
+  return (
+    <main>
+      <h1>gmemscope</h1>
+    </main>
+  );
+}
+
+export default App;
