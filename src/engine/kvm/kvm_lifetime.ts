@@ -1,0 +1,42 @@
+/**
+ * The VM's lifetime (virt/kvm/kvm_main.c): users_count, held by the VM fd and by every
+ * guest_memfd of the VM ("the file pins KVM, not the other way 'round", seed 002).
+ */
+import { castDraft } from 'immer'
+import type { OpCtx } from '../ctx'
+import { kvmSlotCanBePrivate } from './memslot'
+import { kvmGmemUnbind } from './guest_mem'
+
+/** kvm_get_kvm() */
+export function kvmGetKvm(ctx: OpCtx, vmId: string): void {
+  ctx.s.vms[vmId]!.usersCount++
+}
+
+/** kvm_put_kvm(): the last reference destroys the VM. */
+export function kvmPutKvm(ctx: OpCtx, vmId: string): void {
+  ctx.call('kvm_put_kvm', () => {
+    const vm = ctx.s.vms[vmId]!
+    vm.usersCount--
+    if (vm.usersCount === 0) kvmDestroyVm(ctx, vmId)
+  })
+}
+
+/**
+ * kvm_destroy_vm(): frees the memslots (kvm_free_memslot unbinds private ones, a no-op once
+ * their files are closed, which they must be: each holds a reference) and the page tables.
+ */
+export function kvmDestroyVm(ctx: OpCtx, vmId: string): void {
+  ctx.call('kvm_destroy_vm', () => {
+    const vm = ctx.s.vms[vmId]!
+    for (const slot of Object.values(vm.memslots)) {
+      ctx.call('kvm_free_memslot', () => {
+        if (kvmSlotCanBePrivate(slot)) kvmGmemUnbind(ctx, slot)
+      })
+    }
+    vm.memslots = {}
+    vm.stage2 = castDraft([])
+    vm.nrMemslotPages = 0
+    vm.destroyed = true
+    ctx.info(`kvm: VM ${vm.label || vmId} destroyed`)
+  })
+}

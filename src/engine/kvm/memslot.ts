@@ -1,0 +1,41 @@
+/** Memslot lookups (include/linux/kvm_host.h): by id, by gfn, and by allocation (uid). */
+import type { KvmVm, Memslot } from '../state'
+import { KVM_MEM_PRIVATE } from '../uapi'
+
+export function slotKey(asId: number, id: number): string {
+  return `${asId}:${id}`
+}
+
+/** kvm_slot_can_be_private() */
+export function kvmSlotCanBePrivate(slot: Memslot | undefined): boolean {
+  return !!slot && (slot.flags & KVM_MEM_PRIVATE) !== 0
+}
+
+/** gfn_to_memslot() in address space 0 (the vCPU's normal, non-SMM view). */
+export function gfnToMemslot(vm: KvmVm, gfn: number, asId = 0): Memslot | undefined {
+  for (const slot of Object.values(vm.memslots)) {
+    if (slot.asId === asId && gfn >= slot.baseGfn && gfn < slot.baseGfn + slot.npages) return slot
+  }
+  return undefined
+}
+
+/** The first gfn above `gfn` where a memslot of the address space starts (for MMIO runs). */
+export function nextMemslotStart(vm: KvmVm, gfn: number, asId = 0): number {
+  let next = Number.MAX_SAFE_INTEGER
+  for (const slot of Object.values(vm.memslots)) {
+    if (slot.asId === asId && slot.baseGfn > gfn) next = Math.min(next, slot.baseGfn)
+  }
+  return next
+}
+
+/** The memslot a pointer refers to: live, or already freed (a use-after-free). */
+export function slotByUid(vm: KvmVm, uid: string): { slot: Memslot; freed: boolean } | undefined {
+  for (const slot of Object.values(vm.memslots)) if (slot.uid === uid) return { slot, freed: false }
+  const freed = vm.freedMemslots[uid]
+  return freed ? { slot: freed, freed: true } : undefined
+}
+
+/** Where a live memslot is stored, by uid. */
+export function slotKeyByUid(vm: KvmVm, uid: string): string | undefined {
+  return Object.entries(vm.memslots).find(([, s]) => s.uid === uid)?.[0]
+}

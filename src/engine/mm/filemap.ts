@@ -1,0 +1,105 @@
+/**
+ * The page cache side of guest_memfd: grabbing and truncating folios (mm/filemap.c,
+ * mm/truncate.c), over extents rather than page by page.
+ *
+ * The folio lock is recorded once per extent of folios the call walks, as the pseudo-class
+ * `folio_lock` (lockdep does not track it); every folio of the extent is locked and unlocked the
+ * same way.
+ */
+import { castDraft } from 'immer'
+import type { OpCtx } from '../ctx'
+import { FOLIO_LINEAR, type FolioPage, type Inode } from '../state'
+import { rangeHoles, rangeQuery, rangeStore } from '../rangemap'
+import { ENOMEM } from '../errno'
+
+export function inodeOf(ctx: OpCtx, inodeId: string): Inode {
+  const inode = ctx.s.inodes[inodeId]
+  if (!inode) throw new Error(`engine bug: no inode ${inodeId}`)
+  return inode as Inode
+}
+
+/** Consumes an armed fault injection of `kind`; true if this allocation must fail. */
+export function shouldFail(ctx: OpCtx, kind: string): boolean {
+  const n = ctx.s.inject[kind] ?? 0
+  if (n <= 0) return false
+  ctx.s.inject[kind] = n - 1
+  ctx.info(`FAULT_INJECTION: forcing a failure (${kind})`)
+  return true
+}
+
+/** Locks and unlocks the folios of one extent (pseudo-lock, one event pair per extent). */
+export function lockFolioExtent(ctx: OpCtx, inodeId: string, start: number, body?: () => void): void {
+  const instance = `${inodeId}:${start}`
+  ctx.lock('folioLock', instance)
+  body?.()
+  ctx.unlock('folioLock', instance)
+}
+
+export interface GrabResult {
+  /** 0, or -ENOMEM when an allocation failed (filemap_grab_folio's ERR_PTR) */
+  readonly r: number
+  /** the first index not grabbed (== end on success) */
+  readonly next: number
+}
+
+/**
+ * filemap_grab_folio() over [start, end): finds or allocates (order-0, not uptodate) folios,
+ * each locked and unlocked. Allocation stops at the first injected failure.
+ */
+export function filemapGrabFolioRange(
+  ctx: OpCtx,
+  inodeId: string,
+  start: number,
+  end: number,
+): GrabResult {
+  return ctx.call('filemap_grab_folio', () => {
+    const inode = inodeOf(ctx, inodeId)
+    let at = start
+    for (const hole of rangeHoles(inode.folios, start, end)) {
+      // Existing folios before this hole are only locked and unlocked.
+      if (hole.start > at) lockFolioExtent(ctx, inodeId, at)
+      if (shouldFail(ctx, 'fail_page_alloc')) return { r: -ENOMEM, next: hole.start }
+      const folio: FolioPage = { pfn: ctx.s.nextPfn, order: 0, uptodate: false, hwpoison: false }
+      ctx.s.nextPfn += hole.end - hole.start
+      ctx.s.inodes[inodeId]!.folios = castDraft(
+        rangeStore(inodeOf(ctx, inodeId).folios, hole.start, hole.end, folio, FOLIO_LINEAR),
+      )
+      lockFolioExtent(ctx, inodeId, hole.start)
+      at = hole.end
+    }
+    if (at < end) lockFolioExtent(ctx, inodeId, at)
+    return { r: 0, next: end }
+  })
+}
+
+/** Marks [start, end) uptodate (the folios were zeroed). */
+export function folioMarkUptodate(ctx: OpCtx, inodeId: string, start: number, end: number): void {
+  const inode = ctx.s.inodes[inodeId]!
+  let folios = inode.folios as Inode['folios']
+  for (const e of rangeQuery(folios, start, end, FOLIO_LINEAR)) {
+    if (!e.value.uptodate) {
+      folios = rangeStore(folios, e.start, e.end, { ...e.value, uptodate: true }, FOLIO_LINEAR)
+    }
+  }
+  inode.folios = castDraft(folios)
+}
+
+/**
+ * truncate_inode_pages_range() over page indices [start, end): every folio there is locked,
+ * removed from the page cache and freed.
+ */
+export function truncateInodePagesRange(
+  ctx: OpCtx,
+  inodeId: string,
+  start: number,
+  end: number,
+  fn = 'truncate_inode_pages_range',
+): number {
+  return ctx.call(fn, () => {
+    const inode = ctx.s.inodes[inodeId]!
+    const present = rangeQuery(inode.folios as Inode['folios'], start, end)
+    for (const e of present) lockFolioExtent(ctx, inodeId, e.start)
+    inode.folios = castDraft(rangeStore(inode.folios as Inode['folios'], start, end, null))
+    return present.reduce((n, e) => n + e.end - e.start, 0)
+  })
+}
