@@ -5,7 +5,7 @@
 import { castDraft } from 'immer'
 import type { OpCtx } from '../ctx'
 import { kvmSlotCanBePrivate } from './memslot'
-import { kvmGmemUnbind } from './guest_mem'
+import { kvmGmemUnbind } from './guest_mem_bind'
 
 /** kvm_get_kvm() */
 export function kvmGetKvm(ctx: OpCtx, vmId: string): void {

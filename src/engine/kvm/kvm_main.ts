@@ -19,7 +19,8 @@ import {
   KVM_X86_SW_PROTECTED_VM,
 } from '../uapi'
 import { fdAlloc, newId } from '../fs/file_table'
-import { kvmGmemBind, kvmGmemCreate, kvmGmemUnbind } from './guest_mem'
+import { kvmGmemCreate } from './guest_mem'
+import { kvmGmemBind, kvmGmemUnbind } from './guest_mem_bind'
 import { kvmSlotCanBePrivate, slotKey } from './memslot'
 import {
   kvmMmuInvalidateBegin,

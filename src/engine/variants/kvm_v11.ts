@@ -9,7 +9,8 @@ import { fdget } from '../fs/file_table'
 import { sysClose, sysFallocate } from '../fs/open'
 import { asLoff, asU32, asU64, big } from '../u64'
 import { constantsOf } from '../uapi'
-import { kvmGmemErrorPage, kvmGmemFallocate, kvmGmemRelease, KVM_GMEM } from '../kvm/guest_mem'
+import { kvmGmemFallocate, kvmGmemRelease, KVM_GMEM } from '../kvm/guest_mem'
+import { kvmGmemErrorPage } from '../kvm/guest_mem_bind'
 import {
   kvmDevIoctlCreateVm,
   kvmVmIoctlCreateGuestMemfd,
