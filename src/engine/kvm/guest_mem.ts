@@ -66,7 +66,7 @@ export function kasanUseAfterFree(ctx: OpCtx, access: string): void {
   if (ctx.s.warnedOnce.includes('KASAN')) return
   ctx.s.warnedOnce.push('KASAN', site)
   ctx.bug(`BUG: KASAN: slab-use-after-free in ${ctx.fn}`)
-  ctx.bug(`${access} by task ${ctx.task.task}/${ctx.task.pid}: the memslot was freed without kvm_gmem_unbind()`)
+  ctx.bug(`${access} by task ${ctx.task.task}/${ctx.task.pid}: the object was freed while still referenced`)
   ctx.s.taint.push(`KASAN: slab-use-after-free in ${ctx.fn}`)
 }
 

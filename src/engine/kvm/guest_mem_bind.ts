@@ -11,7 +11,7 @@ import { FOLIO_LINEAR, type Binding, type FolioPage, type Memslot, type OpenFile
 import { pageAligned, PAGE_SHIFT, toPages } from '../u64'
 import { inodeOf, shouldFail } from '../mm/filemap'
 import { fdget, fileOf } from '../fs/file_table'
-import { GUEST_MEM_SRC as SRC, KVM_GMEM, kvmGmemGetFolio, kvmGmemInvalidateBegin, kvmGmemInvalidateEnd, slotOfBinding } from './guest_mem'
+import { GUEST_MEM_SRC as SRC, KVM_GMEM, kasanUseAfterFree, kvmGmemGetFolio, kvmGmemInvalidateBegin, kvmGmemInvalidateEnd, slotOfBinding } from './guest_mem'
 
 const SEED = 'seed 002'
 
@@ -25,6 +25,11 @@ export function kvmGmemGetFile(ctx: OpCtx, slot: SlotRef): string | null {
     ctx.lock('rcu', 'rcu', 'recursive-read')
     const fileId = slot.gmem.file
     const file = fileId ? ctx.s.files[fileId] : undefined
+    if (file?.released) {
+      // Release clears every slot it finds in the xarray; a slot published without an xarray
+      // entry (B-K12) still points at the freed file: get_file_rcu() reads freed memory.
+      ctx.call('get_file_rcu', () => kasanUseAfterFree(ctx, 'Read of file->f_count'))
+    }
     ctx.unlock('rcu', 'rcu')
     return file && !file.released && file.fCount > 0 ? file.id : null
   })
