@@ -1,9 +1,92 @@
-export function App() {
-  return (
-    <main>
-      <h1>gmemscope</h1>
-    </main>
-  );
+import { useState } from 'react'
+import { AppStoreProvider, createAppStore, selectExpectFailures, useAppStore, type AppStore } from '../store'
+import { ExtentsTable } from './panels/ExtentsTable'
+import { FixesToggle } from './panels/FixesToggle'
+import { ScenarioPicker } from './panels/ScenarioPicker'
+import { StepControls } from './panels/StepControls'
+import { StepDetails } from './panels/StepDetails'
+import { StepList } from './panels/StepList'
+import { BUILTIN_SCENARIOS, defaultBuiltin, type BuiltinScenario } from './scenarios'
+import { useTimelineKeys } from './useTimelineKeys'
+import { Legend } from './viz/Legend'
+import { MemoryView } from './viz/MemoryView'
+
+/** A store opened on the default built-in scenario (the v11 tour). */
+export function createDefaultStore(): AppStore {
+  const initial = defaultBuiltin()
+  return createAppStore(initial ? { scenario: initial.scenario, source: initial.id } : {})
 }
 
-export default App;
+function ScenarioErrors({ entry, scenarios }: { entry: BuiltinScenario | null; scenarios: readonly BuiltinScenario[] }) {
+  const invalid = entry && !entry.ok ? [entry] : scenarios.filter((b) => !b.ok)
+  if (!invalid.length) return null
+  return (
+    <section className="scenario-errors" role="alert" aria-label="Scenario errors">
+      {invalid.map((b) =>
+        b.ok ? null : (
+          <div key={b.id}>
+            <h2>scenarios/{b.id}.json is not a valid scenario</h2>
+            <ul>
+              {b.errors.map((e) => (
+                <li key={e}>
+                  <code>{e}</code>
+                </li>
+              ))}
+            </ul>
+          </div>
+        ),
+      )}
+    </section>
+  )
+}
+
+function ScenarioTitle() {
+  const title = useAppStore((s) => s.scenario?.title)
+  const variant = useAppStore((s) => s.scenario?.variant)
+  const failures = useAppStore(selectExpectFailures)
+  if (!title) return <p className="scenario-title">No scenario loaded.</p>
+  return (
+    <div className="scenario-title">
+      <h2 className="title">{title}</h2> <span className="variant">{variant}</span>
+      {failures > 0 && <span className="expect bad"> · {failures} expect failures</span>}
+    </div>
+  )
+}
+
+function Shell({ store, scenarios }: { store: AppStore; scenarios: readonly BuiltinScenario[] }) {
+  const [invalid, setInvalid] = useState<BuiltinScenario | null>(null)
+  useTimelineKeys(store)
+  return (
+    <div className="app">
+      <header className="app-header">
+        <h1>gmemscope</h1>
+        <ScenarioPicker scenarios={scenarios} onInvalid={setInvalid} />
+        <FixesToggle />
+        <StepControls />
+      </header>
+      <ScenarioTitle />
+      <ScenarioErrors entry={invalid} scenarios={scenarios} />
+      <main className="app-main">
+        <StepList />
+        <div className="center">
+          <Legend />
+          <MemoryView />
+          <ExtentsTable />
+        </div>
+        <StepDetails />
+      </main>
+    </div>
+  )
+}
+
+/** The app: a store (given, or opened on the default scenario) and the shell around it. */
+export function App({ store, scenarios = BUILTIN_SCENARIOS }: { store?: AppStore; scenarios?: readonly BuiltinScenario[] }) {
+  const [own] = useState(() => store ?? createDefaultStore())
+  return (
+    <AppStoreProvider store={own}>
+      <Shell store={own} scenarios={scenarios} />
+    </AppStoreProvider>
+  )
+}
+
+export default App
