@@ -2,6 +2,7 @@
 import { parseScenario, runScenario, formatRecord, type StepRecord } from '../src/engine/scenario'
 import { variantDef } from '../src/engine/variants/registry'
 import type { Variant } from '../src/engine/state'
+import { analyzeRun, cpuStreams, formatReplay, replaySchedule, scheduleOf, type LockdepReport, type RunAnalysis } from '../src/engine/lockdep'
 
 export interface CliResult {
   readonly code: 0 | 1 | 2
@@ -9,9 +10,23 @@ export interface CliResult {
   readonly stderr: string
 }
 
-const USAGE = 'usage: npm run scenario -- FILE [--json] [--fixes] [--no-locks]\n'
+const USAGE = 'usage: npm run scenario -- FILE [--json] [--fixes] [--no-locks] [--lockdep-folio]\n'
 
-function jsonRecord(rec: StepRecord): Record<string, unknown> {
+function jsonLockdep(reports: readonly LockdepReport[]): Record<string, unknown>[] {
+  return reports.map((r) => ({ type: r.type, classes: r.classes, text: r.text, ...(r.beyondLockdep ? { beyondLockdep: true } : {}) }))
+}
+
+/** The report text under a step, indented like the step's other lines. */
+function humanLockdep(reports: readonly LockdepReport[]): string[] {
+  const lines: string[] = []
+  for (const r of reports) {
+    lines.push(`    lockdep: ${r.type}${r.beyondLockdep ? ' (beyond lockdep: involves the folio lock, which the kernel does not track)' : ''}`)
+    for (const l of r.text.replace(/\n$/, '').split('\n')) lines.push(`    | ${l}`)
+  }
+  return lines
+}
+
+function jsonRecord(rec: StepRecord, lockdep?: RunAnalysis): Record<string, unknown> {
   const r = rec.result
   return {
     step: rec.index,
@@ -28,13 +43,14 @@ function jsonRecord(rec: StepRecord): Record<string, unknown> {
     rule: r.rule,
     bugs: r.bugs,
     locks: r.locks,
+    lockdep: jsonLockdep(lockdep?.steps[rec.index - 1]?.reports ?? []),
   }
 }
 
 export function runCli(argv: readonly string[], read: (path: string) => string): CliResult {
   const flags = new Set(argv.filter((a) => a.startsWith('--')))
   const files = argv.filter((a) => !a.startsWith('--') || a === '-')
-  const unknown = [...flags].filter((f) => !['--json', '--fixes', '--no-locks'].includes(f))
+  const unknown = [...flags].filter((f) => !['--json', '--fixes', '--no-locks', '--lockdep-folio'].includes(f))
   if (files.length !== 1 || unknown.length) {
     return { code: 2, stdout: '', stderr: `${unknown.length ? `unknown option ${unknown.join(' ')}\n` : ''}${USAGE}` }
   }
@@ -51,13 +67,23 @@ export function runCli(argv: readonly string[], read: (path: string) => string):
   }
   const run = runScenario(parsed.scenario, flags.has('--fixes') ? { fixes: true } : {})
   const constants = variantDef(parsed.scenario.variant as Variant).constants
+  const lockdep = analyzeRun(run.records, { trackFolioLock: flags.has('--lockdep-folio') })
+  const schedule = scheduleOf(parsed.scenario)
+  const replay = schedule ? replaySchedule(cpuStreams(run.records), schedule) : null
   const lines: string[] = []
   if (flags.has('--json')) {
-    for (const rec of run.records) lines.push(JSON.stringify(jsonRecord(rec)))
-    lines.push(JSON.stringify({ summary: { steps: run.records.length, expectFailures: run.expectFailures, fixes: run.fixes, variant: parsed.scenario.variant, taint: run.final.taint } }))
+    for (const rec of run.records) lines.push(JSON.stringify(jsonRecord(rec, lockdep)))
+    const interleaving = replay ? { interleaving: { deadlock: replay.deadlock, completed: replay.completed, trace: replay.trace } } : {}
+    lines.push(JSON.stringify({ summary: { steps: run.records.length, expectFailures: run.expectFailures, fixes: run.fixes, variant: parsed.scenario.variant, taint: run.final.taint, lockdepReports: lockdep.reports.length, ...(lockdep.weakCycles.length ? { lockdepNotStrong: lockdep.weakCycles } : {}), ...interleaving } }))
   } else {
     lines.push(`# ${parsed.scenario.title} [${parsed.scenario.variant}, ${run.fixes ? 'fixed' : 'as written'}]`)
-    for (const rec of run.records) lines.push(...formatRecord(rec, constants, { locks: !flags.has('--no-locks') }))
+    for (const rec of run.records) {
+      lines.push(...formatRecord(rec, constants, { locks: !flags.has('--no-locks') }))
+      lines.push(...humanLockdep(lockdep.steps[rec.index - 1]?.reports ?? []))
+    }
+    for (const c of lockdep.weakCycles) lines.push(`lockdep (not reported): ${c.classes.join(' -> ')} [${c.types.join(', ')}]: ${c.reason}`)
+    if (replay) lines.push(`two CPUs, schedule of ${schedule!.length} lock events:`, ...formatReplay(replay))
+    lines.push(`lockdep: ${lockdep.reports.length} report${lockdep.reports.length === 1 ? '' : 's'}${lockdep.state.debugLocks ? '' : ' (lockdep turned itself off after the first)'}`)
     lines.push(`${run.records.length} steps, ${run.expectFailures} expect failure${run.expectFailures === 1 ? '' : 's'}`)
   }
   return { code: run.expectFailures ? 1 : 0, stdout: lines.join('\n') + '\n', stderr: '' }

@@ -74,6 +74,14 @@ export class OpCtx {
     this.pushLock('release', cls, instance, h!.mode, false)
   }
 
+  /**
+   * synchronize_srcu(): waits for all readers of the lock, recorded as lockdep's lock_sync() —
+   * an acquire and release in one, which orders it after every lock held here.
+   */
+  sync(key: LockClassKey, instance: string): void {
+    this.pushLock('sync', LOCK_CLASSES[key].name, instance, 'write', false)
+  }
+
   /** lockdep_assert_held() */
   assertHeld(key: LockClassKey, instance: string): void {
     const cls = LOCK_CLASSES[key].name

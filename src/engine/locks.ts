@@ -35,10 +35,18 @@ export const LOCK_CLASSES = {
   /** x86's KVM_MMU_LOCK is write_lock(&kvm->mmu_lock) */
   mmuLock: cls('&kvm->mmu_lock', 'rwlock', 3),
   invalidateLock: cls('mapping.invalidate_lock', 'rwsem', 4),
-  kvmSrcu: cls('&kvm->srcu', 'srcu', 4),
-  rcu: cls('rcu_read_lock', 'rcu', 1, 2),
+  /** SRCU's dep_map is initialised with no wait type (LD_WAIT_INV) */
+  kvmSrcu: cls('&kvm->srcu', 'srcu', 0, 0),
+  /** rcu_lock_map: inner LD_WAIT_CONFIG, outer LD_WAIT_FREE */
+  rcu: cls('rcu_read_lock', 'rcu', 3, 1),
   folioLock: cls('folio_lock', 'bit', 4, 4, true),
   mmapLock: cls('&mm->mmap_lock', 'rwsem', 4),
+  /** Gunyah v17: ghvm->bindings_lock, serialises ghvm->bindings (seed 000 l.591) */
+  bindingsLock: cls('&ghvm->bindings_lock', 'rwsem', 4),
+  /** Gunyah RFC v15: ghvm->mem_lock, for ghvm->mem_layout (seed 001 vm_mgr.h) */
+  memLock: cls('&ghvm->mem_lock', 'rwsem', 4),
+  /** i_mmap_lock_read(mapping): the file's VMA interval tree */
+  iMmapRwsem: cls('&mapping->i_mmap_rwsem', 'rwsem', 4),
 } as const satisfies Record<string, LockClass>
 
 export type LockClassKey = keyof typeof LOCK_CLASSES

@@ -32,7 +32,8 @@ export type Signal = 'SIGBUS' | 'SIGSEGV' | 'SIGKILL'
 export type LockMode = 'write' | 'read' | 'recursive-read'
 
 export interface LockEvent {
-  readonly kind: 'acquire' | 'release'
+  /** sync: synchronize_srcu() and the like, which wait for every reader (lockdep's lock_sync) */
+  readonly kind: 'acquire' | 'release' | 'sync'
   /** the lock class as lockdep names it, e.g. "&kvm->slots_lock" */
   readonly cls: string
   /** the lock instance (which VM's slots_lock, which inode's invalidate_lock) */

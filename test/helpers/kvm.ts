@@ -246,6 +246,7 @@ export function firstEvent(r: StepResult, cls: string, kind: LockEvent['kind'] =
 export function balanced(r: StepResult): boolean {
   const held = new Map<string, number>()
   for (const e of r.locks) {
+    if (e.kind === 'sync') continue // synchronize_srcu() holds nothing
     const k = `${e.cls}|${e.instance}`
     held.set(k, (held.get(k) ?? 0) + (e.kind === 'acquire' ? 1 : -1))
   }

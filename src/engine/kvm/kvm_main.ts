@@ -280,7 +280,11 @@ function kvmSetMemslot(
         return ctx.refuse(-ENOMEM, 'kzalloc(invalid_slot) failed', 'kvm_main.c')
       }
       ctx.call('kvm_invalidate_memslot', () => {
-        ctx.call('kvm_swap_active_memslots', () => ctx.unlock('slotsArchLock', vmId))
+        ctx.call('kvm_swap_active_memslots', () => {
+      ctx.unlock('slotsArchLock', vmId)
+      // synchronize_srcu_expedited(&kvm->srcu): no vCPU may still see the old memslots
+      ctx.sync('kvmSrcu', vmId)
+    })
         kvmArchFlushShadowMemslot(ctx, vmId, old!)
         ctx.lock('slotsArchLock', vmId)
       })
@@ -295,7 +299,11 @@ function kvmSetMemslot(
     }
     const vm = ctx.s.vms[vmId]!
     const key = old ? slotKey(old.asId, old.id) : slotKey(next!.asId, next!.id)
-    ctx.call('kvm_swap_active_memslots', () => ctx.unlock('slotsArchLock', vmId))
+    ctx.call('kvm_swap_active_memslots', () => {
+      ctx.unlock('slotsArchLock', vmId)
+      // synchronize_srcu_expedited(&kvm->srcu): no vCPU may still see the old memslots
+      ctx.sync('kvmSrcu', vmId)
+    })
     if (next) vm.memslots[key] = castDraft(next)
     else delete vm.memslots[key]
     vm.nrMemslotPages += (next?.npages ?? 0) - (old?.npages ?? 0)

@@ -49,7 +49,8 @@ export function formatReturn(rec: StepRecord): string {
 }
 
 function formatLock(e: LockEvent): string {
-  const verb = e.kind === 'acquire' ? (e.mode === 'write' ? 'lock  ' : e.mode === 'read' ? 'rlock ' : 'rrlock') : 'unlock'
+  const verb =
+    e.kind === 'sync' ? 'sync  ' : e.kind === 'release' ? 'unlock' : e.mode === 'write' ? 'lock  ' : e.mode === 'read' ? 'rlock ' : 'rrlock'
   return `${verb} ${e.cls} [${e.instance}]  ${e.stack.join(' < ')}`
 }
 

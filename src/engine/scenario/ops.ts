@@ -138,12 +138,45 @@ export const OP_SPECS: Readonly<Record<string, OpSpec>> = {
   inject: {
     op: 'inject',
     help: 'arm a one-shot failure of the next allocation of a kind',
-    fields: [f('kind', 'enum', { values: ['failslab', 'fail_page_alloc', 'xa_store'] })],
+    fields: [
+      f('kind', 'enum', { values: ['failslab', 'fail_page_alloc', 'xa_store', 'reclaim_fails'] }),
+      f('vm', 'fd', { default: 0, help: 'reclaim_fails (Gunyah): the VM' }),
+      f('gpa', 'u64', { hex: true, default: 0, help: 'reclaim_fails (Gunyah): the guest address whose folio the hypervisor keeps' }),
+    ],
+  },
+  GUNYAH_CREATE_VM: {
+    op: 'GUNYAH_CREATE_VM',
+    help: 'ioctl(/dev/gunyah, GUNYAH_CREATE_VM, 0): a new Gunyah VM fd',
+    creates: 'fd',
+    fields: [],
+  },
+  GUNYAH_CREATE_GUEST_MEM: {
+    op: 'GUNYAH_CREATE_GUEST_MEM',
+    help: 'ioctl(/dev/gunyah, GUNYAH_CREATE_GUEST_MEM, {flags, size}): a guest memfd, not tied to any VM',
+    creates: 'fd',
+    fields: [f('size', 'u64', { hex: true }), f('flags', 'flags', { group: 'gunyahGmemFlags', default: 0 })],
+  },
+  GUNYAH_VM_MAP_MEM: {
+    op: 'GUNYAH_VM_MAP_MEM',
+    help: 'ioctl(vm, GUNYAH_VM_MAP_MEM, {guest_addr, flags, guest_mem_fd, offset, size}): bind (or with GUNYAH_MEM_UNMAP unbind) guest memory',
+    fields: [
+      f('vm', 'fd'),
+      f('guest_addr', 'u64', { hex: true }),
+      f('flags', 'flags', { group: 'gunyahMapFlags' }),
+      f('guest_mem_fd', 'fd'),
+      f('offset', 'u64', { hex: true, default: 0 }),
+      f('size', 'u64', { hex: true }),
+    ],
+  },
+  GUNYAH_VM_START: {
+    op: 'GUNYAH_VM_START',
+    help: 'ioctl(vm, GUNYAH_VM_START): start the VM',
+    fields: [f('vm', 'fd')],
   },
 }
 
-/** Fields every step may carry besides the op's own. */
-export const STEP_META_FIELDS = ['op', 'as', 'expect', 'note'] as const
+/** Fields every step may carry besides the op's own (cpu: 0 or 1, the CPU whose task runs the step; see docs/lockdep.md). */
+export const STEP_META_FIELDS = ['op', 'as', 'expect', 'note', 'cpu'] as const
 
 /** Registers the op specs of a variant module (ops shared by name must agree). */
 export function registerOpSpecs(specs: Readonly<Record<string, OpSpec>>): void {

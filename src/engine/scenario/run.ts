@@ -8,6 +8,7 @@ import { initialState, type KernelState, type Variant } from '../state'
 import { step as engineStep } from '../step'
 import { big } from '../u64'
 import { variantDef } from '../variants/registry'
+import { taskForCpu } from '../lockdep/tasks'
 import { lowerStep, type Handle } from './lower'
 import { OP_SPECS } from './ops'
 import type { Expect, Scenario, ScenarioStep } from './types'
@@ -78,7 +79,7 @@ export function runScenario(scenario: Scenario, opts: RunOptions = {}): RunOutpu
   let expectFailures = 0
   scenario.steps.forEach((s, i) => {
     const action = lowerStep(s, env, constants)
-    const out = engineStep(state, action)
+    const out = engineStep(state, action, taskForCpu(s.cpu))
     state = out.state
     if (opts.keepStates) states.push(state)
     const mismatches = checkExpect(s.expect, out.result)

@@ -24,6 +24,8 @@ export interface ScenarioStep {
   readonly as?: string
   readonly expect?: Expect
   readonly note?: string
+  /** the CPU (0 or 1) whose task runs the step; default 0 */
+  readonly cpu?: number
   readonly [field: string]: unknown
 }
 
@@ -34,4 +36,6 @@ export interface Scenario {
   readonly variant: string
   readonly fixes?: boolean
   readonly steps: readonly ScenarioStep[]
+  /** two-CPU runs: the CPU (0 or 1) that takes its next lock event, in order (docs/lockdep.md) */
+  readonly schedule?: readonly number[]
 }

@@ -12,6 +12,7 @@ import { SCENARIO_FORMAT, type Scenario } from './types'
 export const MAX_STEPS = 50_000
 export const MAX_NAME_LENGTH = 64
 export const MAX_NOTE_LENGTH = 10_000
+export const MAX_SCHEDULE = 100_000
 
 const U64_MAX = (1n << 64n) - 1n
 const S64_MIN = -(1n << 63n)
@@ -143,6 +144,7 @@ function checkStep(step: unknown, i: number, variant: string, names: Set<string>
     errors.push(`${path}.note: expected a string of at most ${MAX_NOTE_LENGTH} characters`)
   }
   if ('expect' in step) errors.push(...checkExpect(step.expect, `${path}.expect`))
+  if ('cpu' in step && step.cpu !== 0 && step.cpu !== 1) errors.push(`${path}.cpu: expected 0 or 1, got ${describe(step.cpu)}`)
   return errors
 }
 
@@ -154,7 +156,11 @@ export function validateScenario(input: unknown): ParseResult {
   if (typeof input.title !== 'string') errors.push(`title: expected a string, got ${describe(input.title)}`)
   if ('description' in input && typeof input.description !== 'string') errors.push(`description: expected a string, got ${describe(input.description)}`)
   if ('fixes' in input && typeof input.fixes !== 'boolean') errors.push(`fixes: expected true or false, got ${describe(input.fixes)}`)
-  const allowed = new Set(['format', 'title', 'description', 'variant', 'fixes', 'steps'])
+  const allowed = new Set(['format', 'title', 'description', 'variant', 'fixes', 'steps', 'schedule'])
+  // schedule (docs/lockdep.md): the two-CPU interleaving, one CPU number per lock event
+  if ('schedule' in input && !(Array.isArray(input.schedule) && input.schedule.length <= MAX_SCHEDULE && input.schedule.every((c) => c === 0 || c === 1))) {
+    errors.push(`schedule: expected an array of 0 and 1 (the CPU that takes its next lock event), at most ${MAX_SCHEDULE} long, got ${describe(input.schedule)}`)
+  }
   for (const key of Object.keys(input)) if (!allowed.has(key)) errors.push(`${key}: unknown field`)
   if (typeof input.variant !== 'string' || !hasVariant(input.variant)) {
     errors.push(`variant: expected one of ${registeredVariants().join(', ')}, got ${describe(input.variant)}`)

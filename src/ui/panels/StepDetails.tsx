@@ -5,6 +5,7 @@ import { ExpectMark, StepResult } from './StepResult'
 
 function lockVerb(e: LockEvent): string {
   if (e.kind === 'release') return 'unlock'
+  if (e.kind === 'sync') return 'sync (wait for readers)'
   return e.mode === 'write' ? 'lock' : e.mode === 'read' ? 'read-lock' : 'recursive read-lock'
 }
 
