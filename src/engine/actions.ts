@@ -105,9 +105,123 @@ export interface Close {
 /** Arms a one-shot failure of the next allocation of a kind (the kernel's fault injection). */
 export interface Inject {
   readonly op: 'inject'
-  /** failslab: the next kzalloc; fail_page_alloc: the next folio allocation; xa_store: the next xa_store_range */
-  readonly kind: 'failslab' | 'fail_page_alloc' | 'xa_store'
+  /**
+   * failslab: the next kzalloc; fail_page_alloc: the next folio allocation; xa_store: the next
+   * xa_store_range; reclaim_fails (Gunyah): from now on the hypervisor refuses to give back the
+   * folio the VM `vm` has at `gpa`
+   */
+  readonly kind: 'failslab' | 'fail_page_alloc' | 'xa_store' | 'reclaim_fails'
+  /** reclaim_fails: the VM fd */
+  readonly vm?: Int
+  /** reclaim_fails: a guest physical address of the folio */
+  readonly gpa?: Int
 }
+
+/** ioctl(/dev/gunyah, GUNYAH_CREATE_VM, 0): a new Gunyah VM fd */
+export interface GunyahCreateVm {
+  readonly op: 'GUNYAH_CREATE_VM'
+  readonly label?: string
+}
+
+/** ioctl(/dev/gunyah, GUNYAH_CREATE_GUEST_MEM, {flags, size}): a VM-agnostic guest memfd */
+export interface GunyahCreateGuestMem {
+  readonly op: 'GUNYAH_CREATE_GUEST_MEM'
+  readonly size: Int
+  readonly flags: Int
+  readonly label?: string
+}
+
+/** ioctl(vm, GUNYAH_VM_MAP_MEM, struct gunyah_map_mem_args): add or (GUNYAH_MEM_UNMAP) remove a binding */
+export interface GunyahVmMapMem {
+  readonly op: 'GUNYAH_VM_MAP_MEM'
+  readonly vm: Int
+  readonly guest_addr: Int
+  readonly flags: Int
+  readonly guest_mem_fd: Int
+  readonly offset: Int
+  readonly size: Int
+}
+
+/** ioctl(vm, GUNYAH_VM_START): start the VM (registers lend bindings for demand paging) */
+export interface GunyahVmStart {
+  readonly op: 'GUNYAH_VM_START'
+  readonly vm: Int
+}
+
+export type GunyahAction = GunyahCreateVm | GunyahCreateGuestMem | GunyahVmMapMem | GunyahVmStart
+
+/** kvm-upstream: sets what the simulated host supports (before the first VM); see KvmHostConfig */
+export interface HostConfig {
+  readonly op: 'host_config'
+  readonly vm_types: Int
+  readonly memory_attributes: boolean
+  readonly tdp: boolean
+  readonly address_spaces: Int
+}
+
+/** ioctl(/dev/kvm or vm, KVM_CHECK_EXTENSION, cap); vm -1 is /dev/kvm */
+export interface KvmCheckExtension {
+  readonly op: 'KVM_CHECK_EXTENSION'
+  readonly vm: Int
+  readonly cap: Int
+}
+
+/** ioctl(vm, KVM_CREATE_VCPU, id) */
+export interface KvmCreateVcpu {
+  readonly op: 'KVM_CREATE_VCPU'
+  readonly vm: Int
+  readonly id: Int
+  readonly label?: string
+}
+
+/** ioctl(vcpu 0 of vm, KVM_PRE_FAULT_MEMORY, {gpa, size, flags}); vCPU 0 is created on first use */
+export interface KvmPreFaultMemory {
+  readonly op: 'KVM_PRE_FAULT_MEMORY'
+  readonly vm: Int
+  readonly gpa: Int
+  readonly size: Int
+  readonly flags: Int
+}
+
+/** read(2), write(2) of count bytes */
+export interface FileRw<O extends 'read' | 'write'> {
+  readonly op: O
+  readonly fd: Int
+  readonly count: Int
+}
+
+/** pread64(2), pwrite64(2) of count bytes at offset */
+export interface FilePrw<O extends 'pread' | 'pwrite'> {
+  readonly op: O
+  readonly fd: Int
+  readonly count: Int
+  readonly offset: Int
+}
+
+export interface Lseek {
+  readonly op: 'lseek'
+  readonly fd: Int
+  readonly offset: Int
+  readonly whence: Int
+}
+
+export interface Ftruncate {
+  readonly op: 'ftruncate'
+  readonly fd: Int
+  readonly length: Int
+}
+
+export type KvmUpstreamAction =
+  | HostConfig
+  | KvmCheckExtension
+  | KvmCreateVcpu
+  | KvmPreFaultMemory
+  | FileRw<'read'>
+  | FileRw<'write'>
+  | FilePrw<'pread'>
+  | FilePrw<'pwrite'>
+  | Lseek
+  | Ftruncate
 
 export type KvmAction =
   | KvmCreateVm
@@ -118,6 +232,8 @@ export type KvmAction =
 
 export type Action =
   | KvmAction
+  | KvmUpstreamAction
+  | GunyahAction
   | Fallocate
   | Mmap
   | Munmap

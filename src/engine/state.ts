@@ -9,7 +9,7 @@ import type { RangeMap } from './rangemap'
 
 export type Variant = 'kvm-v11' | 'gunyah-v15' | 'gunyah-v17' | 'kvm-v14-mmap' | 'kvm-upstream'
 
-export const VARIANTS: readonly Variant[] = ['kvm-v11']
+export const VARIANTS: readonly Variant[] = ['kvm-v11', 'gunyah-v17', 'gunyah-v15']
 
 /** An entry of the process's fd table: `struct file *` plus the close-on-exec bit. */
 export interface FdEntry {
@@ -175,6 +175,10 @@ export interface KernelState {
   readonly inject: Readonly<Record<string, number>>
   /** why the kernel is tainted: oopses, BUGs, KASAN reports */
   readonly taint: readonly string[]
+  /** Gunyah VMs, bindings and folio ownership (gunyah-v15 / gunyah-v17 only; empty otherwise) */
+  readonly gunyah: GunyahState
+  /** kvm-upstream / kvm-v14-mmap: the host's KVM configuration and the vCPUs (unused otherwise) */
+  readonly kvmUpstream: KvmUpstreamState
 }
 
 export const FIRST_PFN = 0x100000
@@ -196,5 +200,126 @@ export function initialState(variant: Variant, fixes = false): KernelState {
     warnedOnce: [],
     inject: {},
     taint: [],
+    gunyah: { vms: {}, bindings: {}, pages: {}, ptes: {}, reclaimFails: [], leaked: [] },
+    kvmUpstream: { host: DEFAULT_KVM_HOST, vcpus: {}, nMaxMmuPages: {} },
   }
+}
+
+/**
+ * What the simulated host's KVM supports (kvm-upstream, kvm-v14-mmap): the kernel config and module
+ * parameters a real host decides with KVM_CHECK_EXTENSION. The `host_config` op sets it before the
+ * first VM; the default is an x86-64 host with TDP (EPT/NPT), SMM and CONFIG_KVM_SW_PROTECTED_VM.
+ */
+export interface KvmHostConfig {
+  /** KVM_CAP_VM_TYPES: bit n set = VM type n can be created */
+  readonly vmTypes: number
+  /** CONFIG_KVM_GENERIC_MEMORY_ATTRIBUTES: KVM_SET_MEMORY_ATTRIBUTES exists */
+  readonly memoryAttributes: boolean
+  /** tdp_enabled (EPT/NPT); without it KVM uses shadow paging and KVM_PRE_FAULT_MEMORY is -EOPNOTSUPP */
+  readonly tdp: boolean
+  /** kvm_arch_nr_memslot_as_ids(): 2 with SMM, 1 without */
+  readonly addressSpaces: number
+}
+
+export const DEFAULT_KVM_HOST: KvmHostConfig = { vmTypes: 0b11, memoryAttributes: true, tdp: true, addressSpaces: 2 }
+
+/** `struct kvm_vcpu` (the parts KVM_PRE_FAULT_MEMORY and lifetimes need) */
+export interface KvmVcpu {
+  readonly id: string
+  readonly vm: string
+  readonly vcpuId: number
+}
+
+export interface KvmUpstreamState {
+  readonly host: KvmHostConfig
+  readonly vcpus: Readonly<Record<string, KvmVcpu>>
+  /** kvm->arch.n_max_mmu_pages by VM: 0 until the first memslot CREATE/DELETE commits */
+  readonly nMaxMmuPages: Readonly<Record<string, number>>
+}
+
+/**
+ * ghvm->mm: gfn → the folio provided to the guest (S6 vm_mgr_mem.c). `index` (file page) and `pfn`
+ * grow with the gfn; share/write are the entry's SHARE_TAG / WRITE_TAG.
+ */
+export interface GunyahMmEntry {
+  readonly [k: string]: string | number | boolean | null
+  readonly inode: string
+  readonly index: number
+  readonly pfn: number
+  /** SHARE_TAG: host keeps access; otherwise lent (private to the VM) */
+  readonly share: boolean
+  /** WRITE_TAG */
+  readonly write: boolean
+}
+
+export const GUNYAH_MM_LINEAR = ['index', 'pfn'] as const
+
+/** An entry of ghvm->bindings (v17) / ghvm->mem_layout (v15): which binding covers a gfn. */
+export interface GunyahTreeEntry {
+  readonly [k: string]: string | number | boolean | null
+  readonly binding: string
+}
+
+/** `struct gunyah_gmem_binding` */
+export interface GunyahBinding {
+  readonly id: string
+  readonly vm: string
+  /** v17: b->file (holds an f_count); v15 stores only the inode */
+  readonly file: string
+  readonly inode: string
+  readonly gfn: number
+  readonly iOff: number
+  readonly nr: number
+  readonly flags: number
+  /** erased from the VM tree (a trim whose re-insert failed, B-G17-16) but still on i_private_list */
+  readonly orphan: boolean
+}
+
+/** `struct gunyah_vm` (the parts guest memory uses) */
+export interface GunyahVm {
+  readonly id: string
+  readonly label: string
+  readonly vmid: number
+  /** gunyah_vm_ensure_started() has run */
+  readonly started: boolean
+  /** _gunyah_vm_put() has run: the VM is freed */
+  readonly destroyed: boolean
+  /** ghvm->bindings (v17) / ghvm->mem_layout (v15): maple tree keyed by gfn */
+  readonly bindings: RangeMap<GunyahTreeEntry>
+  /** ghvm->mm: the folios currently provided to the guest, by gfn */
+  readonly mm: RangeMap<GunyahMmEntry>
+  /** lend ranges registered with the RM at start (gunyah_gmem_setup_demand_paging), [gfn, nr] */
+  readonly demandPaging: readonly (readonly [number, number])[]
+}
+
+/** Who a guest_memfd page belongs to now, by file page index (one RangeMap per inode). */
+export interface GunyahPage {
+  readonly [k: string]: string | number | boolean | null
+  /** 'host' or the Gunyah VM id the folio is provided to */
+  readonly owner: string
+  /** lent: private to the VM; shared: host and guest; reclaimed: back from a VM; host: never given */
+  readonly access: 'host' | 'lent' | 'shared' | 'reclaimed'
+  /** PG_private: set by provide_folio when lending, cleared by reclaim */
+  readonly pgPrivate: boolean
+  /** the page is in the kernel's direct map (lending removes it) */
+  readonly directMap: boolean
+}
+
+/** Host page-table entries a VMA has for its file, by file page index (folio_mapped()). */
+export interface GunyahPte {
+  readonly [k: string]: string | number | boolean | null
+  readonly write: boolean
+}
+
+export interface GunyahState {
+  readonly vms: Readonly<Record<string, GunyahVm>>
+  readonly bindings: Readonly<Record<string, GunyahBinding>>
+  /** folio ownership by inode */
+  readonly pages: Readonly<Record<string, RangeMap<GunyahPage>>>
+  /** host PTEs by VMA id */
+  readonly ptes: Readonly<Record<string, RangeMap<GunyahPte>>>
+  /** inject reclaim_fails: "vmId:gfn" the hypervisor refuses to give back (GUNYAH_ERROR_DENIED) */
+  readonly reclaimFails: readonly string[]
+  /** kmemleak: objects that lost their last reference without being freed */
+  readonly leaked: readonly string[]
 }

@@ -91,9 +91,9 @@ export const KVM_V11_OPS = {
   ),
   munmap: on<'munmap'>((ctx, a) => sysMunmap(ctx, asU64(a.addr), asU64(a.length))),
   host_access: on<'host_access'>((ctx, a) => {
-    const sig = hostAccess(ctx, asU64(a.addr), a.write)
-    ctx.signal = sig
-    return sig ? -1 : 0
+    // Not a syscall: the access either completes or raises a signal, which the result carries.
+    ctx.signal = hostAccess(ctx, asU64(a.addr), a.write)
+    return 0
   }),
   guest_access: on<'guest_access'>((ctx, a) =>
     withVm(ctx, big(a.vm), (vm) => {
