@@ -13,11 +13,7 @@ import { KernelOops } from './oops'
 import type { StepResult } from './result'
 import type { KernelState } from './state'
 import { variantDef } from './variants/registry'
-import './variants/kvm_v11'
-import './variants/kvm_upstream'
-import './variants/kvm_v14_mmap'
-import './variants/gunyah_v17'
-import './variants/gunyah_v15'
+import './variants/all'
 
 export interface StepOutput {
   readonly state: KernelState

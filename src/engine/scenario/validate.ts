@@ -5,6 +5,7 @@
  */
 import { ERRNO_NAMES } from '../errno'
 import { hasVariant, registeredVariants, variantDef } from '../variants/registry'
+import '../variants/all'
 import { big, isInt } from '../u64'
 import { OP_SPECS, STEP_META_FIELDS, type FieldSpec } from './ops'
 import { SCENARIO_FORMAT, type Scenario } from './types'
