@@ -39,6 +39,23 @@ export function newId(ctx: OpCtx, prefix: string): string {
   return id
 }
 
+/** alloc_file_pseudo() and friends: a new struct file with one reference. */
+export function allocFile(
+  ctx: OpCtx,
+  f: { readonly kind: FileKind; readonly label: string; readonly vm: string; readonly inode: string | null },
+): string {
+  const id = newId(ctx, 'file')
+  ctx.s.files[id] = { id, ...f, fCount: 1, bindings: [], released: false }
+  return id
+}
+
+/** alloc_anon_inode(): a new, empty inode of `sizePages` pages on filesystem `fs`. */
+export function allocInode(ctx: OpCtx, fs: string, sizePages: number, flags: number): string {
+  const id = newId(ctx, 'inode')
+  ctx.s.inodes[id] = { id, fs, sizePages, flags, folios: [], privateList: [], evicted: false }
+  return id
+}
+
 export function fileOf(ctx: OpCtx, fileId: string): OpenFile {
   const f = ctx.s.files[fileId]
   if (!f) throw new Error(`engine bug: no file ${fileId}`)

@@ -8,7 +8,7 @@ import { EINVAL, ENOMEM, EOPNOTSUPP } from '../errno'
 import type { Vma } from '../state'
 import { pageAligned, PAGE_SHIFT, toPages } from '../u64'
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_ZERO_RANGE } from '../uapi'
-import { fdAlloc, newId, type FaultResult } from '../fs/file_table'
+import { allocFile, allocInode, fdAlloc, type FaultResult } from '../fs/file_table'
 import { truncateInodePagesRange } from '../mm/filemap'
 import { KernelOops } from '../oops'
 import {
@@ -39,19 +39,9 @@ export function gunyahGuestMemCreate(ctx: OpCtx, size: bigint, flags: bigint, la
     if (flags & ~BigInt(GHMF_CLOEXEC | GHMF_ALLOW_HUGEPAGE)) {
       return ctx.refuse(-EINVAL, 'args->flags & ~(GHMF_CLOEXEC | GHMF_ALLOW_HUGEPAGE)', S7)
     }
-    const inodeId = newId(ctx, 'inode')
     // anon_inode_create_getfile("[gh-gmem]", ...): a unique inode per guest memfd
-    ctx.s.inodes[inodeId] = {
-      id: inodeId,
-      fs: 'anon_inodefs',
-      sizePages: toPages(size),
-      flags: Number(flags),
-      folios: [],
-      privateList: [],
-      evicted: false,
-    }
-    const fileId = newId(ctx, 'file')
-    ctx.s.files[fileId] = { id: fileId, kind: GUNYAH_GMEM, label, fCount: 1, vm: '', inode: inodeId, bindings: [], released: false }
+    const inodeId = allocInode(ctx, 'anon_inodefs', toPages(size), Number(flags))
+    const fileId = allocFile(ctx, { kind: GUNYAH_GMEM, label, vm: '', inode: inodeId })
     return fdAlloc(ctx, fileId, (flags & BigInt(GHMF_CLOEXEC)) !== 0n)
   })
 }

@@ -29,7 +29,7 @@ import {
   vmOf,
 } from './mmu'
 import { slotByUid } from './memslot'
-import { fdAlloc, fileOf, newId, type FileKind } from '../fs/file_table'
+import { allocFile, allocInode, fdAlloc, fileOf, type FileKind } from '../fs/file_table'
 import { kvmGetKvm, kvmPutKvm } from './kvm_lifetime'
 import { KernelOops } from '../oops'
 
@@ -286,27 +286,8 @@ export function kvmGmemCreate(ctx: OpCtx, vmId: string, size: bigint, flags: big
 /** __kvm_gmem_create(): a new inode on the kvm_gmem mount, a file, and the kvm_gmem. */
 function kvmGmemCreateFile(ctx: OpCtx, vmId: string, size: bigint, flags: bigint, label: string): number {
   return ctx.call('__kvm_gmem_create', () => {
-    const inodeId = newId(ctx, 'inode')
-    ctx.s.inodes[inodeId] = {
-      id: inodeId,
-      fs: 'kvm_guest_memory',
-      sizePages: toPages(size),
-      flags: Number(flags),
-      folios: [],
-      privateList: [],
-      evicted: false,
-    }
-    const fileId = newId(ctx, 'file')
-    ctx.s.files[fileId] = {
-      id: fileId,
-      kind: KVM_GMEM,
-      label,
-      fCount: 1,
-      vm: vmId,
-      inode: inodeId,
-      bindings: [],
-      released: false,
-    }
+    const inodeId = allocInode(ctx, 'kvm_guest_memory', toPages(size), Number(flags))
+    const fileId = allocFile(ctx, { kind: KVM_GMEM, label, vm: vmId, inode: inodeId })
     // gmem = kzalloc(sizeof(*gmem), GFP_KERNEL)
     if (shouldFail(ctx, 'failslab')) {
       if (ctx.asWritten('B-K7')) {

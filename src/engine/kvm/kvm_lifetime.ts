@@ -4,8 +4,32 @@
  */
 import { castDraft } from 'immer'
 import type { OpCtx } from '../ctx'
+import { allocFile, fdAlloc, newId } from '../fs/file_table'
 import { kvmSlotCanBePrivate } from './memslot'
 import { kvmGmemUnbind } from './guest_mem_bind'
+
+/**
+ * kvm_create_vm() + anon_inode_getfile("kvm-vm"): a new VM with one user (its fd), and the fd,
+ * opened with O_CLOEXEC as kvm_dev_ioctl_create_vm() does.
+ */
+export function kvmCreateVm(ctx: OpCtx, type: number, label: string): number {
+  const vmId = newId(ctx, 'vm')
+  ctx.s.vms[vmId] = {
+    id: vmId,
+    label,
+    type,
+    usersCount: 1,
+    destroyed: false,
+    memslots: {},
+    freedMemslots: {},
+    nrMemslotPages: 0,
+    attributes: [],
+    stage2: [],
+    mmu: { inProgress: 0, seq: 0, rangeStart: null, rangeEnd: null },
+  }
+  const fileId = allocFile(ctx, { kind: 'kvm-vm', label, vm: vmId, inode: null })
+  return fdAlloc(ctx, fileId, true)
+}
 
 /** kvm_get_kvm() */
 export function kvmGetKvm(ctx: OpCtx, vmId: string): void {

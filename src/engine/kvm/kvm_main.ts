@@ -18,7 +18,8 @@ import {
   KVM_X86_DEFAULT_VM,
   KVM_X86_SW_PROTECTED_VM,
 } from '../uapi'
-import { fdAlloc, newId } from '../fs/file_table'
+import { newId } from '../fs/file_table'
+import { kvmCreateVm } from './kvm_lifetime'
 import { kvmGmemCreate } from './guest_mem'
 import { kvmGmemBind, kvmGmemUnbind } from './guest_mem_bind'
 import { kvmSlotCanBePrivate, slotKey } from './memslot'
@@ -62,33 +63,7 @@ export function kvmDevIoctlCreateVm(ctx: OpCtx, type: bigint, label: string): nu
     if (!ctx.call('kvm_arch_init_vm', () => kvmIsVmTypeSupported(type))) {
       return ctx.call('kvm_arch_init_vm', () => ctx.refuse(-EINVAL, '!kvm_is_vm_type_supported(type)', 'seed 002 series (x86 protected VMs)'))
     }
-    const vmId = newId(ctx, 'vm')
-    ctx.s.vms[vmId] = {
-      id: vmId,
-      label,
-      type: Number(type),
-      usersCount: 1,
-      destroyed: false,
-      memslots: {},
-      freedMemslots: {},
-      nrMemslotPages: 0,
-      attributes: [],
-      stage2: [],
-      mmu: { inProgress: 0, seq: 0, rangeStart: null, rangeEnd: null },
-    }
-    const fileId = newId(ctx, 'file')
-    ctx.s.files[fileId] = {
-      id: fileId,
-      kind: 'kvm-vm',
-      label,
-      fCount: 1,
-      vm: vmId,
-      inode: null,
-      bindings: [],
-      released: false,
-    }
-    // anon_inode_getfile("kvm-vm", &kvm_vm_fops, kvm, O_RDWR)
-    return fdAlloc(ctx, fileId, false)
+    return kvmCreateVm(ctx, Number(type), label)
   })
 }
 

@@ -15,7 +15,7 @@ import { FOLIO_LINEAR, type Binding, type Memslot, type OpenFile, type Vma } fro
 import { pageAligned, PAGE_SHIFT, toPages } from '../u64'
 import { KVM_X86_DEFAULT_VM } from '../uapi'
 import { filemapGrabFolioRange, folioMarkUptodate, inodeOf, lockFolioExtent, truncateInodePagesRange } from '../mm/filemap'
-import { fdAlloc, fdget, fileOf, newId } from '../fs/file_table'
+import { allocFile, allocInode, fdAlloc, fdget, fileOf } from '../fs/file_table'
 import { kvmFlushRemoteTlbs, kvmMmuInvalidateBegin, kvmMmuInvalidateEnd, kvmMmuLock, kvmMmuUnlock, kvmMmuUnmapGfnRange, vmOf } from '../kvm/mmu'
 import { slotByUid } from '../kvm/memslot'
 import { kvmGetKvm, kvmPutKvm } from '../kvm/kvm_lifetime'
@@ -68,18 +68,8 @@ export function kvmGmemCreate(ctx: OpCtx, vmId: string, size: bigint, flags: big
     }
     if (size <= 0n || !pageAligned(size)) return ctx.refuse(-EINVAL, 'size <= 0 || !PAGE_ALIGNED(size)', up(ctx, 'kvm_gmem_create'))
     return ctx.call('__kvm_gmem_create', () => {
-      const inodeId = newId(ctx, 'inode')
-      ctx.s.inodes[inodeId] = {
-        id: inodeId,
-        fs: 'guest_memfd',
-        sizePages: toPages(size),
-        flags: Number(flags),
-        folios: [],
-        privateList: [],
-        evicted: false,
-      }
-      const fileId = newId(ctx, 'file')
-      ctx.s.files[fileId] = { id: fileId, kind: KVM_GMEM, label, fCount: 1, vm: vmId, inode: inodeId, bindings: [], released: false }
+      const inodeId = allocInode(ctx, 'guest_memfd', toPages(size), Number(flags))
+      const fileId = allocFile(ctx, { kind: KVM_GMEM, label, vm: vmId, inode: inodeId })
       kvmGetKvm(ctx, vmId)
       ctx.s.inodes[inodeId]!.privateList.unshift(fileId)
       return fdAlloc(ctx, fileId, false)

@@ -11,6 +11,7 @@ import type { KvmVm, MemAttribute, Memslot } from '../state'
 import { addU64, pageAligned, PAGE_SHIFT, toPages } from '../u64'
 import { KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_READONLY, KVM_MEMORY_ATTRIBUTE_PRIVATE } from '../uapi'
 import { fdAlloc, newId } from '../fs/file_table'
+import { kvmCreateVm } from '../kvm/kvm_lifetime'
 import { slotKey } from '../kvm/memslot'
 import { kvmMmuInvalidateBegin, kvmMmuInvalidateEnd, kvmMmuInvalidateRangeAdd, kvmMmuLock, kvmMmuUnlock, kvmUnmapGfnRange, vmOf } from '../kvm/mmu'
 import { KVM_MEM_MAX_NR_PAGES, KVM_MEM_SLOTS_NUM, KVM_MMU_MAX_GFN, KVM_USER_MEM_SLOTS, TASK_SIZE_MAX } from '../kvm/kvm_main'
@@ -58,23 +59,7 @@ export function kvmDevIoctlCreateVm(ctx: OpCtx, type: bigint, label: string): nu
     if (!supported) {
       return ctx.call('kvm_arch_init_vm', () => ctx.refuse(-EINVAL, '!kvm_is_vm_type_supported(type)', up(ctx, 'kvm_arch_init_vm')))
     }
-    const vmId = newId(ctx, 'vm')
-    ctx.s.vms[vmId] = {
-      id: vmId,
-      label,
-      type: Number(type),
-      usersCount: 1,
-      destroyed: false,
-      memslots: {},
-      freedMemslots: {},
-      nrMemslotPages: 0,
-      attributes: [],
-      stage2: [],
-      mmu: { inProgress: 0, seq: 0, rangeStart: null, rangeEnd: null },
-    }
-    const fileId = newId(ctx, 'file')
-    ctx.s.files[fileId] = { id: fileId, kind: 'kvm-vm', label, fCount: 1, vm: vmId, inode: null, bindings: [], released: false }
-    return fdAlloc(ctx, fileId, true)
+    return kvmCreateVm(ctx, Number(type), label)
   })
 }
 
