@@ -45,7 +45,8 @@ export interface ConstantTable {
   readonly [group: string]: Readonly<Record<string, number>>
 }
 
-const COMMON: ConstantTable = {
+/** The syscall constants every variant's scenarios may name. */
+export const COMMON_CONSTANTS: ConstantTable = {
   fallocate: {
     FALLOC_FL_KEEP_SIZE,
     FALLOC_FL_PUNCH_HOLE,
@@ -60,7 +61,7 @@ const COMMON: ConstantTable = {
 }
 
 const KVM_V11: ConstantTable = {
-  ...COMMON,
+  ...COMMON_CONSTANTS,
   vmType: { KVM_X86_DEFAULT_VM, KVM_X86_SW_PROTECTED_VM },
   gmemFlags: {},
   memslotFlags: { KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_READONLY, KVM_MEM_PRIVATE },
@@ -77,7 +78,7 @@ const TABLES: Partial<Record<Variant, ConstantTable>> = { 'kvm-v11': KVM_V11 }
 
 /** The constants a variant's scenarios may name. */
 export function constantsOf(variant: Variant): ConstantTable {
-  return TABLES[variant] ?? COMMON
+  return TABLES[variant] ?? COMMON_CONSTANTS
 }
 
 /** Registers a variant's table (variants live in their own modules). */

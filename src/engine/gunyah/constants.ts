@@ -1,19 +1,6 @@
 /** The uapi names Gunyah scenarios may use (include/uapi/linux/gunyah.h, linux/falloc.h, mman). */
 import {
-  FALLOC_FL_COLLAPSE_RANGE,
-  FALLOC_FL_INSERT_RANGE,
-  FALLOC_FL_KEEP_SIZE,
-  FALLOC_FL_NO_HIDE_STALE,
-  FALLOC_FL_PUNCH_HOLE,
-  FALLOC_FL_UNSHARE_RANGE,
-  FALLOC_FL_ZERO_RANGE,
-  MAP_ANONYMOUS,
-  MAP_FIXED,
-  MAP_PRIVATE,
-  MAP_SHARED,
-  PROT_EXEC,
-  PROT_READ,
-  PROT_WRITE,
+  COMMON_CONSTANTS,
   type ConstantTable,
 } from '../uapi'
 import {
@@ -30,17 +17,7 @@ import {
 } from './common'
 
 export const COMMON_GUNYAH_CONSTANTS: ConstantTable = {
-  fallocate: {
-    FALLOC_FL_KEEP_SIZE,
-    FALLOC_FL_PUNCH_HOLE,
-    FALLOC_FL_NO_HIDE_STALE,
-    FALLOC_FL_COLLAPSE_RANGE,
-    FALLOC_FL_ZERO_RANGE,
-    FALLOC_FL_INSERT_RANGE,
-    FALLOC_FL_UNSHARE_RANGE,
-  },
-  prot: { PROT_NONE: 0, PROT_READ, PROT_WRITE, PROT_EXEC },
-  mmap: { MAP_SHARED, MAP_PRIVATE, MAP_FIXED, MAP_ANONYMOUS },
+  ...COMMON_CONSTANTS,
   gunyahGmemFlags: { GHMF_CLOEXEC, GHMF_ALLOW_HUGEPAGE },
   // enum gunyah_map_flags (seed 000 l.622); the individual bits come first so values print as A|B|C
   gunyahMapFlags: {

@@ -3,25 +3,12 @@
  * names their scenarios may use. Values are the kernel's; the native runner uses the same numbers.
  */
 import {
-  FALLOC_FL_COLLAPSE_RANGE,
-  FALLOC_FL_INSERT_RANGE,
-  FALLOC_FL_KEEP_SIZE,
-  FALLOC_FL_NO_HIDE_STALE,
-  FALLOC_FL_PUNCH_HOLE,
-  FALLOC_FL_UNSHARE_RANGE,
-  FALLOC_FL_ZERO_RANGE,
   KVM_MEM_LOG_DIRTY_PAGES,
   KVM_MEM_READONLY,
   KVM_MEMORY_ATTRIBUTE_PRIVATE,
   KVM_X86_DEFAULT_VM,
   KVM_X86_SW_PROTECTED_VM,
-  MAP_ANONYMOUS,
-  MAP_FIXED,
-  MAP_PRIVATE,
-  MAP_SHARED,
-  PROT_EXEC,
-  PROT_READ,
-  PROT_WRITE,
+  COMMON_CONSTANTS,
   type ConstantTable,
 } from '../uapi'
 
@@ -58,17 +45,8 @@ export const KVM_CAP = {
 
 function table(gmemFlags: Record<string, number>): ConstantTable {
   return {
-    fallocate: {
-      FALLOC_FL_KEEP_SIZE,
-      FALLOC_FL_PUNCH_HOLE,
-      FALLOC_FL_NO_HIDE_STALE,
-      FALLOC_FL_COLLAPSE_RANGE,
-      FALLOC_FL_ZERO_RANGE,
-      FALLOC_FL_INSERT_RANGE,
-      FALLOC_FL_UNSHARE_RANGE,
-    },
-    prot: { PROT_NONE: 0, PROT_READ, PROT_WRITE, PROT_EXEC },
-    mmap: { MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE, MAP_FIXED, MAP_ANONYMOUS },
+    ...COMMON_CONSTANTS,
+    mmap: { ...COMMON_CONSTANTS.mmap, MAP_SHARED_VALIDATE },
     vmType: { KVM_X86_DEFAULT_VM, KVM_X86_SW_PROTECTED_VM },
     gmemFlags,
     memslotFlags: { KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_READONLY, KVM_MEM_GUEST_MEMFD },
