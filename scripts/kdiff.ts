@@ -11,9 +11,11 @@ import { buildRunner, expandFiles, kdiffFile, kdiffUnavailable, probeHost } from
 
 const argv = process.argv.slice(2)
 const json = argv.includes('--json')
-const files = expandFiles(argv.filter((a) => !a.startsWith('--')))
+const args = argv.filter((a) => !a.startsWith('--'))
+// With no argument, the whole suite: the differential scenarios and the built-in ones.
+const files = expandFiles(args.length ? args : ['test/kdiff', 'scenarios'])
 if (!files.length) {
-  process.stderr.write('usage: npm run kdiff -- FILE|DIR... [--json]\n')
+  process.stderr.write('usage: npm run kdiff -- [FILE|DIR...] [--json]\n')
   process.exit(2)
 }
 const why = kdiffUnavailable()
