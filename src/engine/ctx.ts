@@ -17,6 +17,7 @@ export interface Held {
   readonly cls: string
   readonly instance: string
   readonly mode: LockMode
+  readonly count: number
 }
 
 export interface TaskInfo {
@@ -33,6 +34,8 @@ export class OpCtx {
   readonly held: Held[] = []
   readonly bugs: string[] = []
   readonly stack: string[] = []
+  /** task_work queued by this step (the last fput's ____fput), run when the syscall returns */
+  readonly taskWork: (() => void)[] = []
   signal: Signal | null = null
   rule: Rule | null = null
   exit: string | null = null
@@ -54,15 +57,27 @@ export class OpCtx {
     }
   }
 
+  /**
+   * task_work_run() on the way back to userspace: runs queued work in order, including work
+   * queued by the work itself (an __fput that drops the last reference of another file).
+   */
+  runTaskWork(): void {
+    if (!this.taskWork.length) return
+    this.call('task_work_run', () => {
+      for (let w = this.taskWork.shift(); w; w = this.taskWork.shift()) w()
+    })
+  }
+
   /** The kernel function currently running. */
   get fn(): string {
     return this.stack[this.stack.length - 1] ?? '?'
   }
 
-  lock(key: LockClassKey, instance: string, mode: LockMode = 'write', trylock = false): void {
+  /** Takes a lock; `count` > 1 says the same acquire repeats once per folio of an extent. */
+  lock(key: LockClassKey, instance: string, mode: LockMode = 'write', trylock = false, count = 1): void {
     const cls = LOCK_CLASSES[key].name
-    this.held.push({ cls, instance, mode })
-    this.pushLock('acquire', cls, instance, mode, trylock)
+    this.held.push({ cls, instance, mode, count })
+    this.pushLock('acquire', cls, instance, mode, trylock, count)
   }
 
   unlock(key: LockClassKey, instance: string): void {
@@ -71,7 +86,7 @@ export class OpCtx {
     while (i >= 0 && !(this.held[i]!.cls === cls && this.held[i]!.instance === instance)) i--
     if (i < 0) throw new Error(`engine bug: ${this.fn} releases ${cls} (${instance}) it does not hold`)
     const [h] = this.held.splice(i, 1)
-    this.pushLock('release', cls, instance, h!.mode, false)
+    this.pushLock('release', cls, instance, h!.mode, false, h!.count)
   }
 
   /**
@@ -96,8 +111,10 @@ export class OpCtx {
     instance: string,
     mode: LockMode,
     trylock: boolean,
+    count = 1,
   ): void {
     this.locks.push({
+      ...(count > 1 ? { count } : {}),
       kind,
       cls,
       instance,

@@ -46,6 +46,11 @@ export interface LockEvent {
   readonly stack: readonly string[]
   readonly task: string
   readonly cpu: number
+  /**
+   * How many times the event repeats in a row, one per folio of an extent (folio_lock, and the
+   * locks a per-folio callback takes); absent means once. Extents are never walked page by page.
+   */
+  readonly count?: number
 }
 
 export type LogLevel = 'info' | 'warn' | 'err' | 'bug'

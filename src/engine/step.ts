@@ -29,6 +29,7 @@ export function step(state: KernelState, action: Action, task: TaskInfo = DEFAUL
   try {
     const handler = def.ops[action.op]
     ret = handler ? handler(ctx, action) : ctx.refuse(-ENOTTY, `${action.op} does not exist in ${def.variant}`)
+    if (ctx.held.length === 0) ctx.runTaskWork()
   } catch (e) {
     if (!(e instanceof KernelOops)) throw e
     oops = e.text

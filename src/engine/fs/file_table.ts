@@ -3,7 +3,8 @@
  *
  * A file kind stands for a `struct file_operations`: each variant declares what its files do
  * on release, fallocate, mmap and fault (VariantDef.fops), the way a driver fills in f_op. Everything that holds
- * a file (an fd, a mapping, a Gunyah binding) holds one f_count; the last fput runs release.
+ * a file (an fd, a mapping, a Gunyah binding) holds one f_count; the last fput runs release
+ * (as task work, when the syscall returns).
  */
 import type { OpCtx } from '../ctx'
 import type { OpenFile, Vma } from '../state'
@@ -85,17 +86,26 @@ export function getFile(ctx: OpCtx, fileId: string): void {
   ctx.s.files[fileId]!.fCount++
 }
 
-/** fput(): drops a reference; the last one runs the file's release. */
+/**
+ * fput(): drops a reference. The last one does not release the file on the spot: like the
+ * kernel, it queues ____fput as task work, which runs when the syscall returns to userspace —
+ * after every lock the caller holds is dropped (ctx.runTaskWork).
+ */
 export function fput(ctx: OpCtx, fileId: string): void {
   ctx.call('fput', () => {
     const f = ctx.s.files[fileId]!
     f.fCount--
     if (f.fCount > 0) return
-    ctx.call('__fput', () => {
-      fileOpsOf(ctx, f as OpenFile).release?.(ctx, fileId)
-      // dput() → iput(): the last file of an anonymous inode evicts it
-      if (f.inode) iputFinal(ctx, f.inode, fileId)
-    })
+    ctx.taskWork.push(() => ctx.call('____fput', () => fputFinal(ctx, fileId)))
+  })
+}
+
+/** __fput(): the file's release, then dput() → iput(), which evicts an anonymous inode. */
+function fputFinal(ctx: OpCtx, fileId: string): void {
+  ctx.call('__fput', () => {
+    const f = ctx.s.files[fileId]!
+    fileOpsOf(ctx, f as OpenFile).release?.(ctx, fileId)
+    if (f.inode) iputFinal(ctx, f.inode, fileId)
   })
 }
 

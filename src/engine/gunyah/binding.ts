@@ -48,12 +48,16 @@ export type NewBinding = Omit<GunyahBinding, 'id'>
 /** mtree_insert_range(&tree, gfn, gfn + nr - 1, b): -EINVAL if last < first, -EEXIST on any overlap. */
 export function mtreeInsertRange(ctx: OpCtx, vmId: string, b: GunyahBinding): number {
   return ctx.call('mtree_insert_range', () => {
-    if (b.nr <= 0) return ctx.refuse(-EINVAL, 'mtree_insert_range(): last < first (size 0)', 'lib/maple_tree.c [inferred]')
-    if (rangeQuery(ghvmOf(ctx, vmId).bindings, b.gfn, b.gfn + b.nr).length) {
+    // last = b->gfn + b->nr - 1 in u64: with nr 0 it is below first, except at gfn 0 where it
+    // wraps to ULONG_MAX and the entry covers the VM's whole gfn space (lib/maple_tree.c checks
+    // only first > last).
+    const end = b.nr > 0 ? b.gfn + b.nr : b.gfn === 0 ? Number.MAX_SAFE_INTEGER : -1
+    if (end < 0) return ctx.refuse(-EINVAL, 'mtree_insert_range(): last < first (size 0)', 'lib/maple_tree.c')
+    if (rangeQuery(ghvmOf(ctx, vmId).bindings, b.gfn, end).length) {
       const tree = isV15(ctx) ? '&ghvm->mem_layout' : '&ghvm->bindings'
       return ctx.refuse(-EEXIST, `mtree_insert_range(${tree}, b->gfn, b->gfn + b->nr - 1): the gfn range is taken`, isV15(ctx) ? 'seed 001 gunyah_gmem_add_mapping' : L(460))
     }
-    ctx.s.gunyah.vms[vmId]!.bindings = castDraft(rangeStore(ghvmOf(ctx, vmId).bindings, b.gfn, b.gfn + b.nr, { binding: b.id }))
+    ctx.s.gunyah.vms[vmId]!.bindings = castDraft(rangeStore(ghvmOf(ctx, vmId).bindings, b.gfn, end, { binding: b.id }))
     return 0
   })
 }

@@ -35,6 +35,11 @@ export interface Segment {
 }
 
 /** The folios of [start, end) cut where any binding, mm extent or injected failure changes. */
+/** How many folios a segment holds: per-folio work on it repeats this many times. */
+export function segmentFolios(seg: Segment): number {
+  return Math.max(1, Math.ceil((seg.end - seg.start) / seg.nr))
+}
+
 export function folioSegments(ctx: OpCtx, inodeId: string, start: number, end: number): Segment[] {
   const points = new Set<number>()
   for (const b of privateList(ctx, inodeId)) {
@@ -75,7 +80,7 @@ export function gunyahGmemLaunderFolio(ctx: OpCtx, inodeId: string, seg: Segment
   return ctx.call('gunyah_gmem_launder_folio', () => {
     const index = seg.start
     const locks = ctx.asWritten('B-G17-11')
-    if (locks) ctx.lock('invalidateLock', inodeId, 'read') // seed 000 l.96
+    if (locks) ctx.lock('invalidateLock', inodeId, 'read', false, segmentFolios(seg)) // seed 000 l.96, once per folio
     let ret = 0
     for (const b of privateList(ctx, inodeId)) {
       // seed 000 l.99: if (b->i_off > index || index > b->i_off + b->nr) continue;
@@ -140,7 +145,7 @@ export function invalidateInodePages2Range(ctx: OpCtx, inodeId: string, start: n
     for (const seg of folioSegments(ctx, inodeId, start, last + 1)) {
       const inst = `${inodeId}:${seg.start}`
       unmapMappingPages(ctx, inodeId, seg.start, seg.end)
-      ctx.lock('folioLock', inst)
+      ctx.lock('folioLock', inst, 'write', false, segmentFolios(seg))
       // do_launder_folio() only for dirty folios; then invalidate_complete_folio2() → filemap_release_folio()
       const released = ctx.call('invalidate_complete_folio2', () => {
         if (!gunyahGmemReleaseFolio(ctx, inodeId, seg)) return false

@@ -152,7 +152,8 @@ export function gunyahVmReclaimRange(ctx: OpCtx, vmId: string, gfn: number, nr: 
       }
       const inst = `${run.value.inode}:${run.index}`
       // folio_get(folio); folio_lock(folio); if (mtree_load(&ghvm->mm, g) == entry) ...
-      ctx.lock('folioLock', inst)
+      // once per folio of the run (mt_for_each visits one ghvm->mm entry per folio)
+      ctx.lock('folioLock', inst, 'write', false, Math.max(1, Math.ceil((run.end - run.start) / run.nr)))
       const ret = reclaimRunLocked(ctx, vmId, run.start, run.end, run.nr)
       ctx.unlock('folioLock', inst)
       if (ret && ret2 !== -EAGAIN) ret2 = ret

@@ -287,7 +287,7 @@ export function kvmGmemGetPfn(ctx: OpCtx, slot: Memslot, gfn: number): PfnResult
       if (got.r < 0) return fail(ctx.refuse(-ENOMEM, 'IS_ERR(folio)', src))
       const folio = rangeLoad(inodeOf(ctx, inodeId).folios, index, FOLIO_LINEAR)!
       if (folio.hwpoison) return fail(ctx.refuse(-EHWPOISON, 'folio_test_hwpoison(folio)', src))
-      if (!folio.uptodate) ctx.call('kvm_gmem_prepare_folio', () => lockFolioExtent(ctx, inodeId, index, () => folioMarkUptodate(ctx, inodeId, index, index + 1)))
+      if (!folio.uptodate) ctx.call('kvm_gmem_prepare_folio', () => lockFolioExtent(ctx, inodeId, index, index + 1, () => folioMarkUptodate(ctx, inodeId, index, index + 1)))
       return { r: 0, inode: inodeId, index, pfn: folio.pfn }
     })
   })
@@ -340,7 +340,7 @@ export function kvmGmemFaultUserMapping(ctx: OpCtx, vma: Vma, pgoff: number): Si
     }
     const folio = rangeLoad(inodeOf(ctx, inodeId).folios, pgoff, FOLIO_LINEAR)!
     let signal: Signal | null = null
-    lockFolioExtent(ctx, inodeId, pgoff, () => {
+    lockFolioExtent(ctx, inodeId, pgoff, pgoff + 1, () => {
       if (folio.order > 0) {
         ctx.warnOnce('virt/kvm/guest_memfd.c', 'folio_test_large(folio)')
         ctx.because('WARN_ON_ONCE(folio_test_large(folio)): VM_FAULT_SIGBUS', src)

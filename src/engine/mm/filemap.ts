@@ -27,10 +27,23 @@ export function shouldFail(ctx: OpCtx, kind: string): boolean {
   return true
 }
 
-/** Locks and unlocks the folios of one extent (pseudo-lock, one event pair per extent). */
-export function lockFolioExtent(ctx: OpCtx, inodeId: string, start: number, body?: () => void): void {
+/** How many folios cover page indices [start, end) of an inode (a huge folio counts once). */
+export function foliosIn(ctx: OpCtx, inodeId: string, start: number, end: number): number {
+  let n = 0
+  for (const e of rangeQuery(inodeOf(ctx, inodeId).folios, start, end)) {
+    const size = 2 ** e.value.order
+    n += Math.ceil(e.end / size) - Math.floor(e.start / size)
+  }
+  return Math.max(1, n)
+}
+
+/**
+ * Locks and unlocks each folio of [start, end) in turn: one event pair for the extent, whose
+ * count says how many folios it stands for (folio_lock is a pseudo-lock; see locks.ts).
+ */
+export function lockFolioExtent(ctx: OpCtx, inodeId: string, start: number, end: number, body?: () => void): void {
   const instance = `${inodeId}:${start}`
-  ctx.lock('folioLock', instance)
+  ctx.lock('folioLock', instance, 'write', false, foliosIn(ctx, inodeId, start, end))
   body?.()
   ctx.unlock('folioLock', instance)
 }
@@ -57,17 +70,17 @@ export function filemapGrabFolioRange(
     let at = start
     for (const hole of rangeHoles(inode.folios, start, end)) {
       // Existing folios before this hole are only locked and unlocked.
-      if (hole.start > at) lockFolioExtent(ctx, inodeId, at)
+      if (hole.start > at) lockFolioExtent(ctx, inodeId, at, hole.start)
       if (shouldFail(ctx, 'fail_page_alloc')) return { r: -ENOMEM, next: hole.start }
       const folio: FolioPage = { pfn: ctx.s.nextPfn, order: 0, uptodate: false, hwpoison: false }
       ctx.s.nextPfn += hole.end - hole.start
       ctx.s.inodes[inodeId]!.folios = castDraft(
         rangeStore(inodeOf(ctx, inodeId).folios, hole.start, hole.end, folio, FOLIO_LINEAR),
       )
-      lockFolioExtent(ctx, inodeId, hole.start)
+      lockFolioExtent(ctx, inodeId, hole.start, hole.end)
       at = hole.end
     }
-    if (at < end) lockFolioExtent(ctx, inodeId, at)
+    if (at < end) lockFolioExtent(ctx, inodeId, at, end)
     return { r: 0, next: end }
   })
 }
@@ -98,7 +111,7 @@ export function truncateInodePagesRange(
   return ctx.call(fn, () => {
     const inode = ctx.s.inodes[inodeId]!
     const present = rangeQuery(inode.folios as Inode['folios'], start, end)
-    for (const e of present) lockFolioExtent(ctx, inodeId, e.start)
+    for (const e of present) lockFolioExtent(ctx, inodeId, e.start, e.end)
     inode.folios = castDraft(rangeStore(inode.folios as Inode['folios'], start, end, null))
     return present.reduce((n, e) => n + e.end - e.start, 0)
   })
