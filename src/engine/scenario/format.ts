@@ -51,7 +51,8 @@ export function formatReturn(rec: StepRecord): string {
 function formatLock(e: LockEvent): string {
   const verb =
     e.kind === 'sync' ? 'sync  ' : e.kind === 'release' ? 'unlock' : e.mode === 'write' ? 'lock  ' : e.mode === 'read' ? 'rlock ' : 'rrlock'
-  return `${verb} ${e.cls} [${e.instance}]  ${e.stack.join(' < ')}`
+  const times = e.count && e.count > 1 ? ` ×${e.count}` : ''
+  return `${verb} ${e.cls} [${e.instance}]${times}  ${e.stack.join(' < ')}`
 }
 
 /** All lines of one step. */
