@@ -9,7 +9,7 @@ import { EEXIST, EINVAL, ENOENT, ENOMEM } from '../errno'
 import type { GunyahBinding, OpenFile } from '../state'
 import { newId } from '../fs/file_table'
 import { shouldFail, truncateInodePagesRange } from '../mm/filemap'
-import { bindingText, GMEM_SRC, gunyahGuestMemIsLend, kmemleak, privateList, S001, setPages } from './common'
+import { bindingText, GMEM_SRC, gunyahGuestMemIsLend, kmemleak, offToGfn, privateList, S001, setPages } from './common'
 import { unmapMappingPages } from './folio'
 import { gunyahVmReclaimRange } from './vm_mgr_mem'
 import { gunyahGmemInitBinding, listDel, mtreeErase, mtreeInsertRange, type MapMemArgs, type NewBinding } from './binding'
@@ -19,6 +19,24 @@ const F = (fn: string): string => `${S001} ${fn}`
 /** Reclaims [gfn, gfn + nr) exactly, as the fixes of B-G15-5/6 do (v15 itself has no reclaim). */
 function reclaimFixed(ctx: OpCtx, vmId: string, gfn: number, nr: number): number {
   return gunyahVmReclaimRange(ctx, vmId, gfn, nr, true)
+}
+
+/**
+ * Before v15 drops file pages (punch hole, generic_error_remove_folio), the fix of B-G15-9 takes
+ * them back from every VM that maps them, as v17's launder does; as written the S7 base truncates
+ * them while the guest still maps them. Returns the first reclaim error.
+ */
+export function gunyahV15ReclaimFileRange(ctx: OpCtx, inodeId: string, start: number, end: number): number {
+  if (ctx.asWritten('B-G15-9')) return 0
+  let ret = 0
+  for (const b of privateList(ctx, inodeId)) {
+    const lo = Math.max(start, b.iOff)
+    const hi = Math.min(end, b.iOff + b.nr)
+    if (lo >= hi) continue
+    const r = reclaimFixed(ctx, b.vm, offToGfn(b, lo), hi - lo)
+    if (r && !ret) ret = r
+  }
+  return ret
 }
 
 /** gunyah_gmem_remove_binding() (seed 001): mtree_erase(&ghvm->mem_layout), list_del, kfree. No lock, no reclaim, no fput. */

@@ -142,7 +142,9 @@ export function folioAt(ctx: OpCtx, inodeId: string, index: number): FolioRef | 
   if (!e) return null
   const nr = 1 << e.value.order
   const head = index - (index % nr)
-  return { inode: inodeId, head, nr, pfn: e.value.pfn - (index - head), hwpoison: e.value.hwpoison }
+  // folio_test_hwpoison() || folio_test_has_hwpoisoned(): any poisoned page marks the whole folio
+  const hwpoison = rangeQuery(inodeOfId(ctx, inodeId).folios, head, head + nr).some((p) => p.value.hwpoison)
+  return { inode: inodeId, head, nr, pfn: e.value.pfn - (index - head), hwpoison }
 }
 
 /** The folios of [start, end) as runs: consecutive folios of one extent share one entry. */

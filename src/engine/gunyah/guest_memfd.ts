@@ -29,6 +29,7 @@ import {
   setPages,
 } from './common'
 import { folioUnlock, gunyahGmemGetFolio, gunyahGmemGetFolioRange, recordPte, unmapMappingPages } from './folio'
+import { gunyahV15ReclaimFileRange } from './binding_v15'
 import { gunyahGmemLaunderFolio, invalidateInodePages2Range } from './launder'
 import { gunyahVmReclaimRange } from './vm_mgr_mem'
 
@@ -74,9 +75,10 @@ export function gunyahGmemPunchHole(ctx: OpCtx, inodeId: string, offset: bigint,
     if (isV15(ctx)) {
       const start = toPages(offset + 4095n)
       const end = toPages(offset + len)
+      const r = gunyahV15ReclaimFileRange(ctx, inodeId, start, end)
+      if (r) return r
       unmapMappingPages(ctx, inodeId, start, end)
-      truncateInodePagesRange(ctx, inodeId, start, end)
-      setPages(ctx, inodeId, start, end, null)
+      for (const r of truncateInodePagesRange(ctx, inodeId, start, end)) setPages(ctx, inodeId, r.start, r.end, null)
       return 0
     }
     const bytes = ctx.asWritten('B-G17-6')

@@ -13,6 +13,7 @@ import { EAGAIN, EBUSY, EINVAL } from '../errno'
 import { rangeStore } from '../rangemap'
 import { castDraft } from 'immer'
 import { KernelOops } from '../oops'
+import { FOLIO_LINEAR } from '../state'
 import {
   folioRuns,
   folioTestPrivate,
@@ -128,7 +129,7 @@ export function gunyahGmemRemoveFolio(ctx: OpCtx, inodeId: string, seg: Segment)
 /** Drops [start, end) from the page cache (__filemap_remove_folio) and forgets its ownership. */
 export function removeFromPageCache(ctx: OpCtx, inodeId: string, start: number, end: number): void {
   const inode = ctx.s.inodes[inodeId]!
-  inode.folios = castDraft(rangeStore(inode.folios, start, end, null))
+  inode.folios = castDraft(rangeStore(inode.folios, start, end, null, FOLIO_LINEAR))
   setPages(ctx, inodeId, start, end, null)
 }
 

@@ -16,6 +16,7 @@ import { folioAt, GUNYAH_GMEM, GUNYAH_VM, isV15, setPages } from './common'
 import { unmapMappingPages } from './folio'
 import { gunyahGmemFallocate, gunyahGmemHostFault, gunyahGmemMmap, gunyahGuestMemCreate } from './guest_memfd'
 import { gunyahGmemModifyMapping } from './binding'
+import { gunyahV15ReclaimFileRange } from './binding_v15'
 import { gunyahGmemReleaseFolio, gunyahGmemRemoveFolio } from './launder'
 import { gunyahDevIoctlCreateVm, gunyahGuestAccess, gunyahVmEnsureStarted, gunyahVmPut } from './vm_mgr'
 
@@ -46,6 +47,7 @@ const errorRemoveFolio: ErrorRemovePage = (ctx, inodeId, index) => {
   const seg = { start: f.head, end: f.head + f.nr, nr: f.nr }
   if (isV15(ctx)) {
     return ctx.call('generic_error_remove_folio', () => {
+      if (gunyahV15ReclaimFileRange(ctx, inodeId, seg.start, seg.end)) return 'failed'
       unmapMappingPages(ctx, inodeId, seg.start, seg.end)
       truncateInodePagesRange(ctx, inodeId, seg.start, seg.end, 'truncate_inode_folio')
       setPages(ctx, inodeId, seg.start, seg.end, null)

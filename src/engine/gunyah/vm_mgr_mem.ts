@@ -83,7 +83,7 @@ function reclaimRunLocked(ctx: OpCtx, vmId: string, start: number, end: number, 
         if (was.pgPrivate) ctx.call('gunyah_folio_host_reclaim', () => undefined)
       }
       // BUG_ON(mtree_erase(&ghvm->mm, gfn) != entry);
-      ctx.s.gunyah.vms[vmId]!.mm = castDraft(rangeStore(ghvmOf(ctx, vmId).mm, a, b, null))
+      ctx.s.gunyah.vms[vmId]!.mm = castDraft(rangeStore(ghvmOf(ctx, vmId).mm, a, b, null, GUNYAH_MM_LINEAR))
     }
     for (const g of [...refused].sort((x, y) => x - y)) {
       giveBack(at, g)

@@ -62,7 +62,7 @@ export function kvmMmuInvalidateEnd(ctx: OpCtx, vmId: string): void {
 export function kvmUnmapGfnRange(ctx: OpCtx, vmId: string, start: number, end: number): boolean {
   const vm = ctx.s.vms[vmId]!
   const zapped = rangeCount(vm.stage2 as KvmVm['stage2'], start, end)
-  if (zapped > 0) vm.stage2 = castDraft(rangeStore(vm.stage2 as KvmVm['stage2'], start, end, null))
+  if (zapped > 0) vm.stage2 = castDraft(rangeStore(vm.stage2 as KvmVm['stage2'], start, end, null, STAGE2_LINEAR))
   return zapped > 0
 }
 

@@ -98,8 +98,10 @@ export function folioMarkUptodate(ctx: OpCtx, inodeId: string, start: number, en
 }
 
 /**
- * truncate_inode_pages_range() over page indices [start, end): every folio there is locked,
- * removed from the page cache and freed.
+ * truncate_inode_pages_range() over page indices [start, end): every folio there is locked and
+ * removed from the page cache. A large folio only partly inside the range is kept
+ * (truncate_inode_partial_folio() zeroes that part, and the split it attempts fails while the
+ * folio is in use). Returns the page ranges removed.
  */
 export function truncateInodePagesRange(
   ctx: OpCtx,
@@ -107,12 +109,22 @@ export function truncateInodePagesRange(
   start: number,
   end: number,
   fn = 'truncate_inode_pages_range',
-): number {
+): { start: number; end: number }[] {
   return ctx.call(fn, () => {
     const inode = ctx.s.inodes[inodeId]!
-    const present = rangeQuery(inode.folios as Inode['folios'], start, end)
-    for (const e of present) lockFolioExtent(ctx, inodeId, e.start, e.end)
-    inode.folios = castDraft(rangeStore(inode.folios as Inode['folios'], start, end, null))
-    return present.reduce((n, e) => n + e.end - e.start, 0)
+    const removed: { start: number; end: number }[] = []
+    for (const e of rangeQuery(inode.folios as Inode['folios'], start, end)) {
+      lockFolioExtent(ctx, inodeId, e.start, e.end)
+      // the folios this extent belongs to that lie wholly inside [start, end) (a folio may span
+      // several extents when its pages differ, e.g. one of them poisoned)
+      const size = 2 ** e.value.order
+      const lo = Math.max(Math.floor(e.start / size) * size, Math.ceil(start / size) * size)
+      const hi = Math.min(Math.ceil(e.end / size) * size, Math.floor(end / size) * size)
+      if (lo < hi) removed.push({ start: lo, end: hi })
+    }
+    let folios = inode.folios as Inode['folios']
+    for (const r of removed) folios = rangeStore(folios, r.start, r.end, null, FOLIO_LINEAR)
+    inode.folios = castDraft(folios)
+    return removed
   })
 }

@@ -14,6 +14,12 @@ export const MAX_STEPS = 50_000
 export const MAX_NAME_LENGTH = 64
 export const MAX_NOTE_LENGTH = 10_000
 export const MAX_SCHEDULE = 100_000
+/** parseScenario(): the longest scenario text accepted (characters), checked before JSON.parse */
+export const MAX_SCENARIO_TEXT = 16 * 1024 * 1024
+/** parseScenario(): the deepest nesting of arrays and objects accepted (a valid scenario needs 4) */
+export const MAX_JSON_DEPTH = 32
+/** the longest integer string accepted (u64 max is 20 decimal digits, 18 characters in hex) */
+export const MAX_INT_STRING = 80
 
 const U64_MAX = (1n << 64n) - 1n
 const S64_MIN = -(1n << 63n)
@@ -40,6 +46,7 @@ function describe(x: unknown): string {
 
 /** Checks an integer field against its range; returns an error message or null. */
 function checkInt(value: unknown, lo: bigint, hi: bigint, what: string): string | null {
+  if (typeof value === 'string' && value.length > MAX_INT_STRING) return `expected ${what}, got a string of ${value.length} characters (at most ${MAX_INT_STRING})`
   if (!isInt(value)) return `expected ${what}, got ${describe(value)}`
   const v = big(value)
   if (v < lo || v > hi) return `expected ${what}, got ${typeof value === 'string' ? value : v.toString()}`
@@ -72,7 +79,7 @@ function checkField(spec: FieldSpec, value: unknown, constants: Record<string, n
       if (Array.isArray(value)) {
         return value.flatMap((name, i) => {
           if (typeof name !== 'string') return [`${path}[${i}]: expected a constant name, got ${describe(name)}`]
-          if (!(name in constants)) {
+          if (!Object.hasOwn(constants, name)) {
             const known = Object.keys(constants)
             return [`${path}[${i}]: unknown constant "${name}"${known.length ? ` (known: ${known.join(', ')})` : ' (this field has no named constants: use a number)'}`]
           }
@@ -119,7 +126,7 @@ function checkStep(step: unknown, i: number, variant: string, names: Set<string>
   if (typeof step.op !== 'string') return [`${path}.op: expected an op name, got ${describe(step.op)}`]
   const def = variantDef(variant as never)
   const spec = OP_SPECS[step.op]
-  if (!spec || !(step.op in def.ops)) {
+  if (!spec || !Object.hasOwn(OP_SPECS, step.op) || !Object.hasOwn(def.ops, step.op)) {
     return [`${path}.op: unknown op "${step.op}" for variant ${variant} (known: ${Object.keys(def.ops).join(', ')})`]
   }
   const errors: string[] = []
@@ -183,8 +190,34 @@ export function validateScenario(input: unknown): ParseResult {
   return { ok: true, scenario: input as unknown as Scenario }
 }
 
+/**
+ * The offset where arrays and objects nest deeper than `max` (outside strings), or null. One pass,
+ * no recursion: it bounds what JSON.parse and everything after it may be given.
+ */
+function tooDeep(text: string, max: number): number | null {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c) i++ // backslash: skip the escaped character
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) inString = true
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return i
+    } else if (c === 0x5d || c === 0x7d) depth--
+  }
+  return null
+}
+
 /** Parses scenario text (JSON), with the parser's position on a syntax error. */
 export function parseScenario(text: string): ParseResult {
+  if (typeof text !== 'string') return { ok: false, errors: [`(file): expected scenario text, got ${describe(text)}`] }
+  if (text.length > MAX_SCENARIO_TEXT) {
+    return { ok: false, errors: [`(file): ${text.length} characters is more than the limit of ${MAX_SCENARIO_TEXT}`] }
+  }
+  const deep = tooDeep(text, MAX_JSON_DEPTH)
+  if (deep !== null) return { ok: false, errors: [`(file): nested deeper than ${MAX_JSON_DEPTH} levels at character ${deep}`] }
   let value: unknown
   try {
     value = JSON.parse(text)

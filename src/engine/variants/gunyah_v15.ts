@@ -10,7 +10,7 @@ import { gunyahGmemReleaseV15 } from '../gunyah/binding_v15'
 import { registerVariant } from './registry'
 
 /** The bugs of seed 001 the fixes switch corrects (docs/bugs-gunyah.md). B-G15-8 is benign. */
-export const GUNYAH_V15_BUGS = ['B-G15-1', 'B-G15-2', 'B-G15-3', 'B-G15-4', 'B-G15-5', 'B-G15-6', 'B-G15-7'] as const
+export const GUNYAH_V15_BUGS = ['B-G15-1', 'B-G15-2', 'B-G15-3', 'B-G15-4', 'B-G15-5', 'B-G15-6', 'B-G15-7', 'B-G15-9'] as const
 
 registerConstants('gunyah-v15', COMMON_GUNYAH_CONSTANTS)
 

@@ -54,7 +54,25 @@ function parseSegment(lines: readonly string[], seg: Segment): ParsedSplat | nul
   return finish(draft, body.slice(0, draft.lastUseful + 1).join('\n'));
 }
 
+/** The longest paste parsed (characters): real reports are a few KiB, a whole dmesg well under 1 MiB. */
+export const MAX_SPLAT_TEXT = 1024 * 1024;
+/** The most lines parsed. Parsing is linear in the input; these two bound its time and memory. */
+export const MAX_SPLAT_LINES = 50_000;
+
+/** Why a paste is not parsed at all (too large, not text), or null if it is within the limits. */
+export function splatInputProblem(text: unknown): string | null {
+  if (typeof text !== 'string') return 'not text';
+  if (text.length > MAX_SPLAT_TEXT) return `${text.length} characters is more than the limit of ${MAX_SPLAT_TEXT}`;
+  let lines = 1;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) {
+    if (++lines > MAX_SPLAT_LINES) return `more than ${MAX_SPLAT_LINES} lines`;
+  }
+  return null;
+}
+
+/** Every report found in the text, in order; none for a paste beyond the limits (splatInputProblem). */
 export function parseSplats(text: string): ParsedSplat[] {
+  if (splatInputProblem(text) !== null) return [];
   const lines = normalizeLines(text);
   const out: ParsedSplat[] = [];
   for (const seg of findSegments(lines)) {
