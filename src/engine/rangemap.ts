@@ -8,6 +8,7 @@
  * Adjacent extents whose values continue each other are merged, so the representation of a map
  * is canonical: two maps with the same contents have the same extents.
  */
+import { current, isDraft } from 'immer'
 
 export type Value = Readonly<Record<string, string | number | boolean | null>>
 
@@ -21,6 +22,15 @@ export type RangeMap<V extends Value> = readonly Extent<V>[]
 
 /** Names of the fields of V that grow with the index. */
 export type Linear<V extends Value> = readonly (keyof V & string)[]
+
+/**
+ * The map itself when `map` is an Immer draft (read through `ctx.s`): a RangeMap is never
+ * modified in place, only replaced, so the draft's base is its contents. Reading the base avoids
+ * creating one proxy per extent touched (and finalising them all at the end of the step).
+ */
+function plain<T extends object>(x: T): T {
+  return isDraft(x) ? current(x) : x
+}
 
 export function emptyRangeMap<V extends Value>(): RangeMap<V> {
   return []
@@ -59,6 +69,7 @@ export function rangeLoad<V extends Value>(
   index: number,
   linear: Linear<V> = [],
 ): V | undefined {
+  map = plain(map)
   const i = firstEndingAfter(map, index)
   const e = map[i]
   if (!e || e.start > index) return undefined
@@ -74,6 +85,7 @@ export function rangeQuery<V extends Value>(
 ): Extent<V>[] {
   const out: Extent<V>[] = []
   if (end <= start) return out
+  map = plain(map)
   for (let i = firstEndingAfter(map, start); i < map.length; i++) {
     const e = map[i]!
     if (e.start >= end) break
@@ -91,6 +103,7 @@ export function rangeFind<V extends Value>(
   linear: Linear<V> = [],
 ): Extent<V> | undefined {
   if (end <= start) return undefined
+  map = plain(map)
   const e = map[firstEndingAfter(map, start)]
   if (!e || e.start >= end) return undefined
   const s = Math.max(e.start, start)
@@ -104,7 +117,7 @@ export function rangeCount<V extends Value>(map: RangeMap<V>, start: number, end
 
 /** Total number of indices holding a value. */
 export function rangeTotal<V extends Value>(map: RangeMap<V>): number {
-  return map.reduce((n, e) => n + (e.end - e.start), 0)
+  return plain(map).reduce((n, e) => n + (e.end - e.start), 0)
 }
 
 function pushMerged<V extends Value>(out: Extent<V>[], e: Extent<V>, linear: Linear<V>): void {
@@ -133,6 +146,8 @@ export function rangeStore<V extends Value>(
   linear: Linear<V> = [],
 ): RangeMap<V> {
   if (end <= start) return map
+  map = plain(map)
+  if (value !== null) value = plain(value)
   const first = firstEndingAfter(map, start)
   let last = first
   while (last < map.length && map[last]!.start < end) last++
@@ -153,8 +168,24 @@ export function rangeStore<V extends Value>(
       linear,
     )
   }
-  for (let i = last; i < map.length; i++) pushMerged(out, map[i]!, linear)
-  return out
+  // The rest is canonical already: only its first extent can merge with what precedes it.
+  if (last < map.length) pushMerged(out, map[last]!, linear)
+  for (let i = last + 1; i < map.length; i++) out.push(map[i]!)
+  return freezeMap(out)
+}
+
+/**
+ * Freezes a new map and its new extents, as Immer would at the end of the step: a frozen value is
+ * one Immer's finalisation does not walk, so storing into a map of n extents does not cost n more.
+ */
+function freezeMap<V extends Value>(out: Extent<V>[]): RangeMap<V> {
+  for (let i = out.length - 1; i >= 0; i--) {
+    const e = out[i]!
+    if (Object.isFrozen(e)) continue
+    Object.freeze(e.value)
+    Object.freeze(e)
+  }
+  return Object.freeze(out)
 }
 
 /** Applies `fn` to every value in [start, end), splitting extents at the edges. */
@@ -165,8 +196,8 @@ export function rangeUpdate<V extends Value>(
   fn: (value: V) => V,
   linear: Linear<V> = [],
 ): RangeMap<V> {
-  let out = map
-  for (const e of rangeQuery(map, start, end, linear)) {
+  let out = plain(map)
+  for (const e of rangeQuery(out, start, end, linear)) {
     out = rangeStore(out, e.start, e.end, fn(e.value), linear)
   }
   return out
