@@ -1,4 +1,6 @@
 export * from './createAppStore'
 export * from './selectors'
+export * from './view'
 export { AppStoreProvider } from './AppStoreProvider'
 export { useAppStore, useAppStoreApi } from './hooks'
+export * from './derived'

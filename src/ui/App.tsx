@@ -1,14 +1,21 @@
-import { useState } from 'react'
-import { AppStoreProvider, createAppStore, selectExpectFailures, useAppStore, type AppStore } from '../store'
+import { useEffect, useState } from 'react'
+import { AppStoreProvider, createAppStore, selectExpectFailures, useAppStore, useAppStoreApi, type AppStore } from '../store'
 import { ExtentsTable } from './panels/ExtentsTable'
 import { FixesToggle } from './panels/FixesToggle'
+import { HelpDialog } from './panels/HelpDialog'
+import { MessageBanner } from './panels/MessageBanner'
+import { Narration } from './panels/Narration'
 import { ScenarioPicker } from './panels/ScenarioPicker'
+import { ShareMenu } from './panels/ShareMenu'
 import { StepControls } from './panels/StepControls'
-import { StepDetails } from './panels/StepDetails'
 import { StepList } from './panels/StepList'
+import { Timeline } from './panels/Timeline'
 import { BUILTIN_SCENARIOS, defaultBuiltin, type BuiltinScenario } from './scenarios'
+import { SidePanel } from './Tabs'
 import { useTimelineKeys } from './useTimelineKeys'
+import { ViewControls } from './ViewControls'
 import { Legend } from './viz/Legend'
+import { Lifetimes } from './viz/Lifetimes'
 import { MemoryView } from './viz/MemoryView'
 
 /** A store opened on the default built-in scenario (the v11 tour). */
@@ -53,8 +60,27 @@ function ScenarioTitle() {
   )
 }
 
+function ThemeAndHelp() {
+  const store = useAppStoreApi()
+  const theme = useAppStore((s) => s.theme)
+  useEffect(() => {
+    document.documentElement.dataset.theme = theme
+  }, [theme])
+  return (
+    <div className="theme-help">
+      <button type="button" aria-keyshortcuts="T" aria-pressed={theme === 'dark'} onClick={() => store.getState().setView({ theme: theme === 'dark' ? 'light' : 'dark' })}>
+        Dark mode
+      </button>
+      <button type="button" aria-keyshortcuts="?" onClick={() => store.getState().setView({ help: true })}>
+        Keys (?)
+      </button>
+    </div>
+  )
+}
+
 function Shell({ store, scenarios }: { store: AppStore; scenarios: readonly BuiltinScenario[] }) {
   const [invalid, setInvalid] = useState<BuiltinScenario | null>(null)
+  const wide = useAppStore((s) => s.tab === 'locks' || s.tab === 'ops')
   useTimelineKeys(store)
   return (
     <div className="app">
@@ -63,18 +89,26 @@ function Shell({ store, scenarios }: { store: AppStore; scenarios: readonly Buil
         <ScenarioPicker scenarios={scenarios} onInvalid={setInvalid} />
         <FixesToggle />
         <StepControls />
+        <Timeline />
+        <ShareMenu />
+        <ThemeAndHelp />
       </header>
       <ScenarioTitle />
+      <MessageBanner />
       <ScenarioErrors entry={invalid} scenarios={scenarios} />
-      <main className="app-main">
+      <main className={wide ? 'app-main wide-side' : 'app-main'}>
         <StepList />
         <div className="center">
+          <Narration />
           <Legend />
+          <ViewControls />
           <MemoryView />
+          <Lifetimes />
           <ExtentsTable />
         </div>
-        <StepDetails />
+        <SidePanel />
       </main>
+      <HelpDialog />
     </div>
   )
 }

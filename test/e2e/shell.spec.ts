@@ -38,7 +38,7 @@ test.describe('app shell', () => {
     await pressTimes(page, 'ArrowRight', 6);
     await expect(details.getByRole('heading', { name: /^Step 6: fallocate/ })).toBeVisible();
     await expect(extents.getByRole('row').filter({ hasText: 'allocated' }).first()).toBeVisible();
-    await expect(extents.getByRole('row').filter({ hasText: 'mapped' })).toHaveCount(1);
+    await expect(extents.locator('tr[data-state="lent"]')).toHaveCount(1);
 
     await page.getByRole('button', { name: 'Step forward' }).click();
     await expect(details.getByRole('heading', { name: /^Step 7: fallocate/ })).toBeVisible();

@@ -1,4 +1,4 @@
-import { render, screen } from '@testing-library/react'
+import { render, screen, within } from '@testing-library/react'
 import { describe, expect, it } from 'vitest'
 import { App } from '../../src/ui/App'
 import { BUILTIN_SCENARIOS, DEFAULT_SCENARIO_ID } from '../../src/ui/scenarios'
@@ -23,8 +23,8 @@ describe('App', () => {
   it('lists every built-in scenario by title in the picker, and all of them are valid', () => {
     quietCanvas()
     render(<App />)
-    const options = screen.getAllByRole('option').map((o) => o.textContent)
-    expect(options).toEqual(BUILTIN_SCENARIOS.map((b) => b.title + (b.ok ? '' : ' (invalid)')))
+    const options = within(screen.getByRole('combobox', { name: 'Scenario' })).getAllByRole('option').map((o) => o.textContent)
+    expect([...options].sort()).toEqual(BUILTIN_SCENARIOS.map((b) => b.title + (b.ok ? '' : ' (invalid)')).sort())
     expect(BUILTIN_SCENARIOS.filter((b) => !b.ok).map((b) => b.id)).toEqual([])
     expect(screen.queryByRole('alert')).not.toBeInTheDocument()
   })

@@ -1,16 +1,21 @@
 import { useMemo } from 'react'
-import { selectCurrentState, useAppStore } from '../../store'
-import { folioStateExtents } from '../viz/layout/folioStates'
-import { inodeFileLabels } from '../viz/layout/fileLane'
+import { folioExtents, type FolioExtent } from '../../engine/selectors'
+import { selectCurrentState, useAppStore, useAppStoreApi } from '../../store'
+import { FOLIO_FILL, inodeFileLabels } from '../viz/layout/fileLane'
 import { hex } from '../viz/layout/scale'
 import { Swatch } from '../viz/Legend'
-import { FOLIO_FILL } from '../viz/layout/fileLane'
 
 /** Rows shown per file before the table says how many more there are. */
 export const MAX_ROWS_PER_FILE = 200
 
-/** The accessible twin of the file lanes: every folio extent (and hole) of every file. */
+function hostText(e: FolioExtent): string {
+  if (e.state === 'absent') return '—'
+  return e.host === 'mapped' ? 'mapped' : e.host === 'no' ? 'no access' : 'not mapped'
+}
+
+/** The accessible twin of the file lanes: every folio extent (and hole) of every file, with who may touch it. */
 export function ExtentsTable() {
+  const store = useAppStoreApi()
   const state = useAppStore(selectCurrentState)
   const files = useMemo(
     () =>
@@ -19,7 +24,7 @@ export function ExtentsTable() {
             inode,
             name: inodeFileLabels(state, inode.id).join(', ') || inode.id,
             // An evicted inode with no folios left has no pages to list, not one big hole.
-            extents: inode.evicted && inode.folios.length === 0 ? [] : folioStateExtents(state, inode.id, { holes: true }),
+            extents: inode.evicted && inode.folios.length === 0 ? [] : folioExtents(state, inode.id, { holes: true }),
           }))
         : [],
     [state],
@@ -34,25 +39,33 @@ export function ExtentsTable() {
           <th scope="col">end</th>
           <th scope="col">pages</th>
           <th scope="col">state</th>
+          <th scope="col">host</th>
+          <th scope="col">guest</th>
           <th scope="col">pfn</th>
         </tr>
       </thead>
       <tbody>
         {files.length === 0 && (
           <tr>
-            <td colSpan={6}>No guest_memfd file.</td>
+            <td colSpan={8}>No guest memory file.</td>
           </tr>
         )}
         {files.flatMap(({ inode, name, extents }) => {
           const rows = extents.slice(0, MAX_ROWS_PER_FILE).map((e) => (
             <tr key={`${inode.id}:${e.start}`} data-state={e.state}>
               <td>{name}</td>
-              <td>{hex(e.start)}</td>
+              <td>
+                <button type="button" className="link" aria-label={`select ${name} page ${hex(e.start)}`} onClick={() => store.getState().select({ kind: 'folio', inode: inode.id, page: e.start })}>
+                  {hex(e.start)}
+                </button>
+              </td>
               <td>{hex(e.end)}</td>
               <td>{e.end - e.start}</td>
               <td>
                 <Swatch kind={FOLIO_FILL[e.state]} /> {e.state}
               </td>
+              <td>{hostText(e)}</td>
+              <td>{e.guests.join(', ') || '—'}</td>
               <td>{e.pfn === null ? '—' : hex(e.pfn)}</td>
             </tr>
           ))
@@ -60,14 +73,14 @@ export function ExtentsTable() {
             rows.push(
               <tr key={`${inode.id}:empty`}>
                 <td>{name}</td>
-                <td colSpan={5}>{inode.evicted ? 'evicted: no pages' : 'no pages'}</td>
+                <td colSpan={7}>{inode.evicted ? 'evicted: no pages' : 'no pages'}</td>
               </tr>,
             )
           } else if (extents.length > MAX_ROWS_PER_FILE) {
             rows.push(
               <tr key={`${inode.id}:more`}>
                 <td>{name}</td>
-                <td colSpan={5}>… {extents.length - MAX_ROWS_PER_FILE} more extents</td>
+                <td colSpan={7}>… {extents.length - MAX_ROWS_PER_FILE} more extents</td>
               </tr>,
             )
           }

@@ -9,6 +9,7 @@ export function StepList() {
   const records = useAppStore(selectRecords)
   const cursor = useAppStore(selectCursor)
   const constants = useAppStore(selectConstants)
+  const divergence = useAppStore((s) => s.divergence)
   const listRef = useRef<HTMLOListElement>(null)
   useEffect(() => {
     const current = listRef.current?.querySelector('[aria-current="step"]')
@@ -39,6 +40,7 @@ export function StepList() {
             >
               <span className="step-no">#{r.index}</span> <span className="step-op">{r.step.op}</span>{' '}
               <ExpectMark record={r} />
+              {r.index === divergence && <span className="diverge"> ◆ as written ≠ fixed</span>}
               <span className="step-call">
                 <code>{formatCall(r, constants)}</code> <StepResult record={r} />
               </span>

@@ -23,6 +23,18 @@ function PatternDef({ id, pattern, color }: { id: string; pattern: Pattern; colo
           <path d="M-2,10 L10,-2 M-2,2 L2,-2 M6,10 L10,6" stroke="#fff" strokeWidth={2} />
         </>
       )}
+      {pattern === 'backstripes' && (
+        <>
+          <rect width={8} height={8} fill={color} />
+          <path d="M-2,-2 L10,10" stroke="#333" strokeWidth={1.2} />
+        </>
+      )}
+      {pattern === 'vstripes' && (
+        <>
+          <rect width={8} height={8} fill={color} />
+          <path d="M4,0 L4,8" stroke="#fff" strokeWidth={2} />
+        </>
+      )}
       {pattern === 'crosshatch' && (
         <>
           <rect width={8} height={8} fill={color} />
@@ -60,8 +72,8 @@ export function Swatch({ kind }: { kind: FillKind }) {
 }
 
 const GROUPS: readonly { title: string; kinds: readonly FillKind[] }[] = [
-  { title: 'Folios (file offsets)', kinds: ['absent', 'allocated', 'mapped', 'poisoned'] },
-  { title: 'Guest physical addresses', kinds: ['slot-private', 'attr-private', 'attr-shared', 's2-gmem', 's2-hva'] },
+  { title: 'Folios (file offsets)', kinds: ['absent', 'allocated', 'lent', 'shared', 'host-mapped', 'reclaimed', 'poisoned', 'vma'] },
+  { title: 'Guest physical addresses', kinds: ['slot-private', 'attr-private', 'attr-shared', 's2-private', 's2-shared', 's2-hva'] },
 ]
 
 /** The always-visible key: colour AND pattern AND words for each state. */
@@ -90,7 +102,19 @@ export function Legend() {
             <svg width={SWATCH} height={SWATCH} aria-hidden="true" className="swatch">
               <rect x={0.5} y={0.5} width={SWATCH - 1} height={SWATCH - 1} className="ribbon" />
             </svg>{' '}
-            memslot ↔ file range
+            binding: gfn range ↔ file range (dashed: stale)
+          </li>
+          <li>
+            <svg width={SWATCH} height={SWATCH} aria-hidden="true" className="swatch">
+              <rect x={1.5} y={1.5} width={SWATCH - 3} height={SWATCH - 3} className="changed" />
+            </svg>{' '}
+            changed by this step
+          </li>
+          <li>
+            <svg width={SWATCH} height={SWATCH} aria-hidden="true" className="swatch">
+              <rect x={1.5} y={1.5} width={SWATCH - 3} height={SWATCH - 3} className="selected" />
+            </svg>{' '}
+            selected
           </li>
         </ul>
       </div>

@@ -1,8 +1,12 @@
-import { useLayoutEffect, useMemo, useRef, useState, type RefObject } from 'react'
-import { selectConstants, selectCurrentState, useAppStore } from '../../store'
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, type RefObject } from 'react'
+import { select, zoom as d3zoom, zoomIdentity, type ZoomBehavior } from 'd3'
+import { bindingViews, changedSpans } from '../../engine/selectors'
+import { selectConstants, selectCurrentState, selectFrame, selectPreviousState, useAppStore, useAppStoreApi, type Selection } from '../../store'
 import { RectCanvas } from './canvas/RectCanvas'
-import type { Lane } from './layout/lanes'
-import { layoutMemory } from './layout/memory'
+import { LaneOverlay, SelectionBox } from './LaneOverlay'
+import { layoutMemory, type MemoryLayout } from './layout/memory'
+import { METRICS } from './layout/lanes'
+import { clampZoom, MAX_ZOOM } from './zoomMath'
 
 const DEFAULT_WIDTH = 720
 
@@ -26,76 +30,127 @@ function useWidth(): [RefObject<HTMLDivElement | null>, number] {
   return [ref, width]
 }
 
-function LaneOverlay({ lane }: { lane: Lane }) {
-  return (
-    <g className={`lane lane-${lane.kind}`} data-lane={lane.id}>
-      <text className="lane-title" x={4} y={lane.y + 13}>
-        {lane.title}
-        {lane.status && <tspan className="lane-status"> — {lane.status}</tspan>}
-      </text>
-      <line className="axis" x1={lane.x0} x2={lane.x1} y1={lane.axisY} y2={lane.axisY} />
-      {lane.ticks.map((t) => (
-        <g key={t.x} className="tick" transform={`translate(${t.x},${lane.axisY})`}>
-          <line y1={lane.kind === 'gpa' ? -4 : 0} y2={lane.kind === 'gpa' ? 0 : 4} />
-          <text y={lane.kind === 'gpa' ? -6 : 14} textAnchor={t.x > lane.x1 - 30 ? 'end' : 'middle'}>
-            <title>{t.title}</title>
-            {t.label}
-          </text>
-        </g>
-      ))}
-      {lane.rows.map((r) => (
-        <g key={r.label}>
-          <text className="row-label" x={lane.x0 - 6} y={r.y + r.h / 2 + 4} textAnchor="end">
-            {r.label}
-          </text>
-          <rect className="row-frame" x={lane.x0} y={r.y} width={lane.x1 - lane.x0} height={r.h} />
-        </g>
-      ))}
-      {lane.bands.map((b) => (
-        <g key={b.id} className="band">
-          <title>{b.title}</title>
-          <rect x={b.x} y={b.y} width={b.w} height={b.h} />
-          {b.w > 40 && (
-            <text x={b.x + 4} y={b.y + b.h - 3}>
-              {b.label}
-            </text>
-          )}
-        </g>
-      ))}
-    </g>
-  )
+/** What is under the pointer: a file page or a gfn. */
+export function hitTest(layout: MemoryLayout, px: number, py: number): Selection | null {
+  for (const lane of layout.fileLanes) {
+    const r = lane.rows[0]!
+    if (py >= r.y && py <= r.y + r.h && px >= lane.x0 && px <= lane.x1) return { kind: 'folio', inode: lane.id, page: Math.floor(lane.scale.invert(px)) }
+  }
+  for (const lane of layout.gpaLanes) {
+    if (py >= lane.rows[0]!.y && py <= lane.y + lane.height && px >= lane.x0 && px <= lane.x1) return { kind: 'gfn', vm: lane.id, gfn: Math.floor(lane.scale.invert(px)) }
+  }
+  return null
+}
+
+/** d3.zoom on the overlay, horizontal only, kept in step with the store's zoom. */
+function useD3Zoom(svg: RefObject<SVGSVGElement | null>, layout: MemoryLayout | null) {
+  const store = useAppStoreApi()
+  const zoom = useAppStore((s) => s.zoom)
+  const behavior = useRef<ZoomBehavior<SVGSVGElement, unknown> | null>(null)
+  const x0 = METRICS.gutter
+  const x1 = layout ? Math.max(x0 + 1, layout.width - METRICS.right) : x0 + 1
+  const height = layout?.height ?? 0
+  useEffect(() => {
+    const el = svg.current
+    if (!el) return
+    const b = d3zoom<SVGSVGElement, unknown>()
+      .scaleExtent([1, MAX_ZOOM])
+      .extent([
+        [x0, 0],
+        [x1, Math.max(1, height)],
+      ])
+      .translateExtent([
+        [x0, -Infinity],
+        [x1, Infinity],
+      ])
+      .filter((e: Event) => (e.type === 'wheel' ? (e as WheelEvent).ctrlKey || (e as WheelEvent).shiftKey : !(e as MouseEvent).button))
+      .on('zoom', (e: { transform: { k: number; x: number } }) => {
+        const next = clampZoom({ k: e.transform.k, x: e.transform.x }, x0, x1)
+        const cur = store.getState().zoom
+        if (Math.abs(cur.k - next.k) > 1e-9 || Math.abs(cur.x - next.x) > 1e-6) store.getState().setView({ zoom: next })
+      })
+    behavior.current = b
+    select(el).call(b).on('dblclick.zoom', null)
+    return () => {
+      select(el).on('.zoom', null)
+    }
+  }, [svg, store, x0, x1, height])
+  useEffect(() => {
+    const el = svg.current
+    if (!el || !behavior.current) return
+    behavior.current.transform(select(el), zoomIdentity.translate(zoom.x, 0).scale(zoom.k))
+  }, [svg, zoom, layout])
 }
 
 /** GPA lanes, file lanes and binding ribbons for the state at the cursor. */
 export function MemoryView() {
+  const store = useAppStoreApi()
   const state = useAppStore(selectCurrentState)
+  const prev = useAppStore(selectPreviousState)
   const constants = useAppStore(selectConstants)
+  const frame = useAppStore(selectFrame)
+  const zoom = useAppStore((s) => s.zoom)
+  const selection = useAppStore((s) => s.selection)
   const [ref, width] = useWidth()
-  const layout = useMemo(() => (state ? layoutMemory(state, constants, width) : null), [state, constants, width])
+  const svg = useRef<SVGSVGElement>(null)
+  const changes = useMemo(() => (state ? changedSpans(prev, state, constants) : undefined), [state, prev, constants])
+  const layout = useMemo(() => (state && frame ? layoutMemory(state, constants, width, frame, zoom, changes) : null), [state, constants, width, frame, zoom, changes])
+  const newRibbons = useMemo(() => {
+    if (!state || !prev) return new Set<string>()
+    const before = new Set(bindingViews(prev, constants).map((b) => b.label))
+    return new Set(bindingViews(state, constants).filter((b) => !before.has(b.label)).map((b) => b.id))
+  }, [state, prev, constants])
   const rects = useMemo(() => (layout ? [...layout.gpaLanes, ...layout.fileLanes].flatMap((l) => l.rects) : []), [layout])
+  useD3Zoom(svg, layout)
   const empty = !layout || (layout.gpaLanes.length === 0 && layout.fileLanes.length === 0)
+  const pointer = (e: React.MouseEvent<SVGSVGElement>): Selection | null => {
+    if (!layout) return null
+    const box = e.currentTarget.getBoundingClientRect()
+    return hitTest(layout, e.clientX - box.left, e.clientY - box.top)
+  }
   return (
     <section className="memory-view" aria-label="Memory view" ref={ref}>
       {empty ? (
-        <p className="empty">No VM or guest_memfd yet: step forward to create them.</p>
+        <p className="empty">No VM or guest memory file yet: step forward to create them.</p>
       ) : (
         <div className="memory-canvas" style={{ height: layout.height }}>
           <RectCanvas rects={rects} width={layout.width} height={layout.height} />
           <svg
+            ref={svg}
             className="memory-overlay"
             width={layout.width}
             height={layout.height}
             role="img"
-            aria-label={`${layout.gpaLanes.length} VM address spaces, ${layout.fileLanes.length} guest_memfd files, ${layout.ribbons.length} bindings`}
+            aria-label={`${layout.gpaLanes.length} VM address spaces, ${layout.fileLanes.length} guest memory files, ${layout.ribbons.length} bindings. Zoom ${zoom.k.toFixed(1)}×.`}
+            onMouseMove={(e) => store.getState().hover(pointer(e))}
+            onMouseLeave={() => store.getState().hover(null)}
+            onClick={(e) => {
+              const hit = pointer(e)
+              if (hit) store.getState().select(hit)
+            }}
           >
             {layout.ribbons.map((r) => (
-              <path key={r.id} className={r.stale ? 'ribbon stale' : 'ribbon'} d={r.path}>
-                <title>{r.label}</title>
-              </path>
+              <g key={r.id} className={`ribbon-group ${r.access}`}>
+                <path
+                  className={`ribbon ${r.access}${r.stale ? ' stale' : ''}${newRibbons.has(r.id) ? ' changed' : ''}${selection?.kind === 'binding' && selection.id === r.id ? ' selected' : ''}`}
+                  d={r.path}
+                  onMouseEnter={() => store.getState().hover({ kind: 'binding', id: r.id })}
+                  onClick={(e) => {
+                    e.stopPropagation()
+                    store.getState().select({ kind: 'binding', id: r.id })
+                  }}
+                >
+                  <title>{r.label}</title>
+                </path>
+                <text className="ribbon-tag" x={r.tagX} y={r.tagY + 4} textAnchor="middle">
+                  {r.tag}
+                </text>
+              </g>
             ))}
             {[...layout.gpaLanes, ...layout.fileLanes].map((l) => (
               <LaneOverlay key={`${l.kind}:${l.id}`} lane={l} />
             ))}
+            <SelectionBox layout={layout} selection={selection} />
           </svg>
         </div>
       )}

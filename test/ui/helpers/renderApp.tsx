@@ -4,6 +4,7 @@ import tourJson from '../../../scenarios/kvm-v11-tour.json'
 import { validateScenario, type Scenario } from '../../../src/engine/scenario'
 import { createAppStore, type AppStoreInit } from '../../../src/store'
 import { App } from '../../../src/ui/App'
+import { BUILTIN_SCENARIOS } from '../../../src/ui/scenarios'
 
 /** The built-in tour, parsed by the engine. */
 export function tourScenario(): Scenario {
@@ -21,5 +22,19 @@ export function quietCanvas(): void {
 export function renderApp(init: AppStoreInit = {}) {
   quietCanvas()
   const store = createAppStore({ scenario: tourScenario(), source: 'kvm-v11-tour', ...init })
+  return { store, ...render(<App store={store} />) }
+}
+
+/** A built-in scenario by id, parsed by the engine. */
+export function builtinScenario(id: string): Scenario {
+  const entry = BUILTIN_SCENARIOS.find((b) => b.id === id)
+  if (!entry || !entry.ok) throw new Error(`no valid built-in ${id}`)
+  return entry.scenario
+}
+
+/** Renders the app on a built-in scenario at a step. */
+export function renderBuiltin(id: string, cursor = 0, init: AppStoreInit = {}) {
+  quietCanvas()
+  const store = createAppStore({ scenario: builtinScenario(id), source: id, cursor, ...init })
   return { store, ...render(<App store={store} />) }
 }

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { initialState, rangeStore, type FolioPage, type KernelState } from '../../../src/engine'
+import { initialState, type KernelState } from '../../../src/engine'
 import { parseScenario, runScenario } from '../../../src/engine/scenario'
 import { variantDef } from '../../../src/engine'
-import { folioStateExtents, guestMappedSpans, mergeSpans } from '../../../src/ui/viz/layout/folioStates'
+import { folioExtents, runFrame } from '../../../src/engine/selectors'
 import { layoutMemory } from '../../../src/ui/viz/layout/memory'
 import { extentRects, withHoles } from '../../../src/ui/viz/layout/rects'
 import { hexTicks, pageScale, pageToHexAddress } from '../../../src/ui/viz/layout/scale'
@@ -38,7 +38,7 @@ describe('extentRects', () => {
       [
         { start: 0, end: 10, fill: 'allocated' },
         { start: 10, end: 20, fill: 'allocated' },
-        { start: 30, end: 40, fill: 'mapped' },
+        { start: 30, end: 40, fill: 'lent' },
       ],
       scale,
       5,
@@ -46,7 +46,7 @@ describe('extentRects', () => {
     )
     expect(rects).toEqual([
       { x: 0, y: 5, w: 20, h: 8, fill: 'allocated' },
-      { x: 30, y: 5, w: 10, h: 8, fill: 'mapped' },
+      { x: 30, y: 5, w: 10, h: 8, fill: 'lent' },
     ])
   })
 
@@ -82,62 +82,40 @@ describe('extentRects', () => {
   })
 })
 
-describe('folioStateExtents', () => {
-  it('mergeSpans() sorts and merges touching spans', () => {
-    expect(mergeSpans([{ start: 5, end: 6 }, { start: 0, end: 2 }, { start: 2, end: 3 }])).toEqual([
-      { start: 0, end: 3 },
-      { start: 5, end: 6 },
-    ])
-  })
-
-  it('folioStateExtents() splits folios where the guest maps them (tour, after step 6)', () => {
+describe('folioExtents (tour)', () => {
+  it('a folio the guest maps is private to it (lent), the rest allocated (tour, after step 6)', () => {
     const s = tourStates()[6]!
     const inode = Object.keys(s.inodes)[0]!
-    expect(guestMappedSpans(s, inode)).toEqual([{ start: 1, end: 2 }])
-    expect(folioStateExtents(s, inode, { holes: true }).map((e) => [e.start, e.end, e.state])).toEqual([
+    expect(folioExtents(s, inode, { holes: true }).map((e) => [e.start, e.end, e.state])).toEqual([
       [0, 1, 'allocated'],
-      [1, 2, 'mapped'],
+      [1, 2, 'lent'],
       [2, 256, 'allocated'],
       [256, 512, 'absent'],
     ])
   })
 
-  it('folioStateExtents() reports hwpoison over mapping and shifts pfns inside split extents', () => {
-    let s = initialState('kvm-v11')
-    const inode = {
-      id: 'i1', fs: 'kvm_guest_memory', sizePages: 16, flags: 0, privateList: [], evicted: false,
-      folios: rangeStore(rangeStore<FolioPage>([], 0, 8, { pfn: 100, order: 0, uptodate: true, hwpoison: false }, ['pfn']), 6, 7, { pfn: 106, order: 0, uptodate: true, hwpoison: true }, ['pfn']),
-    }
-    const vm = {
-      id: 'vm1', label: 'vm', type: 1, usersCount: 1, destroyed: false, memslots: {}, freedMemslots: {}, nrMemslotPages: 0,
-      attributes: [], mmu: { inProgress: 0, seq: 0, rangeStart: null, rangeEnd: null },
-      stage2: [{ start: 0x103, end: 0x108, value: { backing: 'gmem' as const, inode: 'i1', index: 3, pfn: 103, writable: true } }],
-    }
-    s = { ...s, inodes: { i1: inode }, vms: { vm1: vm } }
-    expect(folioStateExtents(s, 'i1')).toEqual([
-      { start: 0, end: 3, state: 'allocated', pfn: 100, order: 0 },
-      { start: 3, end: 6, state: 'mapped', pfn: 103, order: 0 },
-      { start: 6, end: 7, state: 'poisoned', pfn: 106, order: 0 },
-      { start: 7, end: 8, state: 'mapped', pfn: 107, order: 0 },
-    ])
+  it('extentRects() skips extents entirely outside a zoomed view', () => {
+    const zoomed = pageScale([0, 100], [-900, 100])
+    const rects = extentRects([{ start: 0, end: 50, fill: 'allocated' }, { start: 95, end: 100, fill: 'lent' }], zoomed, 0, 10, [0, 100])
+    expect(rects.map((r) => [Math.round(r.x), Math.round(r.w), r.fill])).toEqual([[50, 50, 'lent']])
   })
 })
 
 describe('layoutMemory', () => {
   it('layoutMemory() of the initial state has no lanes', () => {
-    const l = layoutMemory(initialState('kvm-v11'), constants, 800)
+    const l = layoutMemory(initialState('kvm-v11'), constants, 800, { vms: [], inodes: [] })
     expect(l.gpaLanes).toHaveLength(0)
     expect(l.fileLanes).toHaveLength(0)
     expect(l.ribbons).toHaveLength(0)
   })
 
   it('layoutMemory() after the bind has a GPA lane, a file lane and one ribbon between them', () => {
-    const l = layoutMemory(tourStates()[3]!, constants, 800)
+    const l = layoutMemory(tourStates()[3]!, constants, 800, runFrame(tourStates(), constants))
     expect(l.gpaLanes.map((g) => g.domain)).toEqual([[0x100, 0x300]])
     expect(l.gpaLanes[0]!.bands.map((b) => b.label)).toEqual(['slot 0'])
     expect(l.fileLanes.map((f) => f.domain)).toEqual([[0, 512]])
     expect(l.ribbons).toHaveLength(1)
-    expect(l.ribbons[0]).toMatchObject({ gfn: [0x100, 0x300], pages: [0, 512], stale: false })
+    expect(l.ribbons[0]).toMatchObject({ stale: false, access: 'private' })
     const gpa = l.gpaLanes[0]!
     const file = l.fileLanes[0]!
     expect(file.y).toBeGreaterThan(gpa.y + gpa.height)
@@ -149,17 +127,17 @@ describe('layoutMemory', () => {
 
   it('layoutMemory() after step 6 draws allocated and mapped folios, and stage 2', () => {
     // 2000 px: a page is wider than MIN_RECT_WIDTH, so no extents collapse.
-    const l = layoutMemory(tourStates()[6]!, constants, 2000)
+    const l = layoutMemory(tourStates()[6]!, constants, 2000, runFrame(tourStates(), constants))
     const fills = l.fileLanes[0]!.rects.map((r) => r.fill)
-    expect(fills).toEqual(['allocated', 'mapped', 'allocated'])
+    expect(fills).toEqual(['allocated', 'lent', 'allocated'])
     // 800 px: pages 0 and 1 share a column, and the guest mapping wins it.
-    expect(layoutMemory(tourStates()[6]!, constants, 800).fileLanes[0]!.rects.map((r) => r.fill)).toEqual(['mapped', 'allocated'])
-    expect(l.gpaLanes[0]!.rects.filter((r) => r.fill === 's2-gmem')).toHaveLength(1)
+    expect(layoutMemory(tourStates()[6]!, constants, 800, runFrame(tourStates(), constants)).fileLanes[0]!.rects.map((r) => r.fill)).toEqual(['lent', 'allocated'])
+    expect(l.gpaLanes[0]!.rects.filter((r) => r.fill === 's2-private')).toHaveLength(1)
     expect(l.gpaLanes[0]!.rects.filter((r) => r.fill === 'attr-private')).toHaveLength(1)
   })
 
   it('layoutMemory() drops the ribbon once the file is closed and marks the slot', () => {
-    const l = layoutMemory(tourStates()[13]!, constants, 800)
+    const l = layoutMemory(tourStates()[13]!, constants, 800, runFrame(tourStates(), constants))
     expect(l.ribbons).toHaveLength(0)
     expect(l.fileLanes[0]!.status).toBe('evicted')
     expect(l.gpaLanes[0]!.bands[0]!.label).toBe('slot 0 · no file')

@@ -27,6 +27,23 @@ function drawTile(ctx: CanvasRenderingContext2D, pattern: Pattern, color: string
       ctx.lineTo(TILE + 2, TILE - 2)
       ctx.stroke()
       break
+    case 'backstripes':
+      ctx.fillRect(0, 0, TILE, TILE)
+      ctx.strokeStyle = '#333333'
+      ctx.lineWidth = 1.2
+      ctx.beginPath()
+      ctx.moveTo(-2, -2)
+      ctx.lineTo(TILE + 2, TILE + 2)
+      ctx.stroke()
+      break
+    case 'vstripes':
+      ctx.fillRect(0, 0, TILE, TILE)
+      ctx.lineWidth = 2
+      ctx.beginPath()
+      ctx.moveTo(TILE / 2, 0)
+      ctx.lineTo(TILE / 2, TILE)
+      ctx.stroke()
+      break
     case 'crosshatch':
       ctx.fillRect(0, 0, TILE, TILE)
       ctx.lineWidth = 1.5

@@ -1,15 +1,18 @@
-/** The file-offset lane of one guest_memfd inode: its folios coloured by state. */
-import type { Inode, KernelState } from '../../../engine'
+/** The file-offset lane of one guest_memfd inode: folios by state, and the host mmaps of its files. */
+import type { KernelState } from '../../../engine'
+import { folioExtents, type FolioState } from '../../../engine/selectors'
 import type { FillKind } from '../palette'
-import { folioStateExtents, type FolioState } from './folioStates'
 import { extentRects } from './rects'
-import { METRICS, type Lane } from './lanes'
-import { hex, hexTicks, pageScale, pageToHexAddress } from './scale'
+import { METRICS, spanBoxes, type Band, type Lane } from './lanes'
+import { hex, hexTicks, pageToHexAddress, visiblePages, zoomedScale } from './scale'
 
 export const FOLIO_FILL: Readonly<Record<FolioState, FillKind>> = {
   absent: 'absent',
   allocated: 'allocated',
-  mapped: 'mapped',
+  lent: 'lent',
+  shared: 'shared',
+  'host-mapped': 'host-mapped',
+  reclaimed: 'reclaimed',
   poisoned: 'poisoned',
 }
 
@@ -21,35 +24,57 @@ export function inodeFileLabels(state: KernelState, inodeId: string): string[] {
     .map((f) => (f.released ? `${f.label} (closed)` : f.label))
 }
 
-export function layoutFileLane(state: KernelState, inode: Inode, y: number, width: number): Lane {
-  const { gutter, right, header, folioRow, axis } = METRICS
-  const domain: [number, number] = [0, Math.max(1, inode.sizePages)]
+export interface FileLaneInput {
+  readonly state: KernelState
+  readonly id: string
+  readonly domain: readonly [number, number]
+  readonly y: number
+  readonly width: number
+  readonly zoom: { k: number; x: number }
+  readonly changed: readonly { start: number; end: number }[]
+}
+
+export function layoutFileLane({ state, id, domain, y, width, zoom, changed }: FileLaneInput): Lane {
+  const { gutter, right, header, folioRow, row, rowGap, axis } = METRICS
+  const inode = state.inodes[id]
   const x0 = gutter
   const x1 = Math.max(gutter + 1, width - right)
-  const scale = pageScale(domain, [x0, x1])
-  const rowY = y + header
-  const extents = folioStateExtents(state, inode.id).map((e) => ({ start: e.start, end: e.end, fill: FOLIO_FILL[e.state] }))
-  const axisY = rowY + folioRow
-  const ticks = hexTicks(domain, Math.max(2, Math.floor((x1 - x0) / 110))).map((t) => ({
-    x: scale(t),
-    label: pageToHexAddress(t),
-    title: `page ${hex(t)}`,
-  }))
-  const names = inodeFileLabels(state, inode.id)
+  const scale = zoomedScale(domain, x0, x1, zoom)
+  const [v0, v1] = visiblePages(scale, x0, x1, domain)
+  const folioY = y + header
+  const mmapY = folioY + folioRow + rowGap
+  const axisY = mmapY + row + rowGap
+  const extents = inode ? folioExtents(state, id, { start: v0, end: v1 }).map((e) => ({ start: e.start, end: e.end, fill: FOLIO_FILL[e.state] })) : []
+  const vmas = Object.values(state.vmas).filter((v) => state.files[v.file]?.inode === id)
+  const bands: Band[] = vmas.flatMap((v) => {
+    const a = Math.max(x0, scale(v.pgoff))
+    const b = Math.min(x1, scale(v.pgoff + v.pages))
+    if (b < x0 || a > x1) return []
+    return [{ id: v.id, x: a, y: mmapY, w: Math.max(1, b - a), h: row, label: `mmap ${v.label}`, title: `mmap ${v.label}: pages ${hex(v.pgoff)}–${hex(v.pgoff + v.pages)} at ${hex(v.start)}` }]
+  })
+  const ticks = hexTicks([v0, v1], Math.max(2, Math.floor((x1 - x0) / 110))).map((t) => ({ x: scale(t), label: pageToHexAddress(t), title: `page ${hex(t)}` }))
+  const names = inode ? inodeFileLabels(state, id) : []
+  const clip: [number, number] = [x0, x1]
   return {
     kind: 'file',
-    id: inode.id,
-    title: `${names.join(', ') || inode.id} · guest_memfd file offsets (${inode.sizePages} pages)`,
-    status: inode.evicted ? 'evicted' : '',
+    id,
+    title: `${names.join(', ') || id} · file offsets (${inode ? inode.sizePages : 0} pages)`,
+    status: !inode ? 'not created yet' : inode.evicted ? 'evicted' : '',
     y,
-    height: header + folioRow + axis,
+    height: axisY + axis - y,
     domain,
     x0,
     x1,
-    rows: [{ label: 'folios', y: rowY, h: folioRow }],
+    rows: [
+      { label: 'folios', y: folioY, h: folioRow },
+      { label: 'host mmap', y: mmapY, h: row },
+    ],
     ticks,
     axisY,
-    rects: extentRects(extents, scale, rowY, folioRow),
-    bands: [],
+    rects: [...extentRects(extents, scale, folioY, folioRow, clip), ...extentRects(vmas.map((v) => ({ start: v.pgoff, end: v.pgoff + v.pages, fill: 'vma' as const })), scale, mmapY, row, clip)],
+    bands,
+    scale,
+    changed: spanBoxes(changed, scale, x0, x1, folioY, folioRow),
+    breaks: [],
   }
 }

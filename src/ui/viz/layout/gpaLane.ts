@@ -1,88 +1,80 @@
-/** The GPA lane of one VM: memslot bands, memory attributes and stage-2 mappings, by gfn. */
-import { rangeQuery, type KvmVm } from '../../../engine'
-import { flagNames, type ConstantTable } from '../../../engine/uapi'
-import type { FillExtent } from './rects'
-import { extentRects, withHoles } from './rects'
-import { METRICS, type Band, type Lane, type LaneRow } from './lanes'
-import { hex, hexTicks, pageScale, pageToHexAddress } from './scale'
+/** The GPA lane of one VM: regions (memslots or bindings), memory attributes and stage 2, by gfn. */
+import type { AddressSpace } from '../../../engine/selectors'
+import type { FillKind } from '../palette'
+import { extentRects, withHoles, type FillExtent } from './rects'
+import { METRICS, spanBoxes, type Band, type Lane, type LaneRow } from './lanes'
+import { hex, hexTicks, pageToHexAddress, segmentScale, visiblePages, zoomScale } from './scale'
 
-/** The gfn span worth drawing: the memslots, else whatever has attributes or mappings. */
-export function gpaDomain(vm: KvmVm): [number, number] {
-  const slots = Object.values(vm.memslots)
-  if (slots.length) {
-    return [Math.min(...slots.map((s) => s.baseGfn)), Math.max(...slots.map((s) => s.baseGfn + s.npages))]
-  }
-  const spans = [...vm.attributes, ...vm.stage2]
-  if (spans.length) return [Math.min(...spans.map((e) => e.start)), Math.max(...spans.map((e) => e.end))]
-  return [0, 512]
+const MAPPING_FILL: Readonly<Record<string, FillKind>> = { private: 's2-private', shared: 's2-shared', hva: 's2-hva' }
+
+export interface GpaLaneInput {
+  readonly id: string
+  readonly space: AddressSpace | null
+  readonly domain: readonly [number, number]
+  readonly segments: readonly (readonly [number, number])[]
+  readonly y: number
+  readonly width: number
+  readonly zoom: { k: number; x: number }
+  readonly changed: readonly { start: number; end: number }[]
 }
 
-export function layoutGpaLane(vm: KvmVm, constants: ConstantTable, y: number, width: number): Lane {
+export function layoutGpaLane({ id, space, domain, segments, y, width, zoom, changed }: GpaLaneInput): Lane {
   const { gutter, right, header, axis, row, rowGap } = METRICS
-  const domain = gpaDomain(vm)
   const x0 = gutter
   const x1 = Math.max(gutter + 1, width - right)
-  const scale = pageScale(domain, [x0, x1])
+  const scale = zoomScale(segmentScale(segments, x0, x1), zoom)
+  const clip: [number, number] = [x0, x1]
+  const [v0, v1] = visiblePages(scale, x0, x1, domain)
   const axisY = y + header + axis
   const rowY = (i: number) => axisY + rowGap + i * (row + rowGap)
-  const rows: LaneRow[] = [
-    { label: 'memslots', y: rowY(0), h: row },
-    { label: 'attributes', y: rowY(1), h: row },
-    { label: 'stage-2', y: rowY(2), h: row },
-  ]
-  const [d0, d1] = domain
-  const privateFlag = constants.memslotFlags?.KVM_MEM_PRIVATE ?? 0
-  const slots = Object.values(vm.memslots).sort((a, b) => a.baseGfn - b.baseGfn)
-  const slotExtents: FillExtent[] = slots.map((s) => ({
-    start: s.baseGfn,
-    end: s.baseGfn + s.npages,
-    fill: privateFlag && s.flags & privateFlag ? 'slot-private' : 'slot',
-  }))
-  const attrExtents = withHoles(
-    rangeQuery(vm.attributes, d0, d1).map((e) => ({
-      start: e.start,
-      end: e.end,
-      fill: e.value.private ? 'attr-private' : 'attr-shared',
-    })),
-    d0,
-    d1,
-    'attr-shared',
-  )
-  const s2Extents: FillExtent[] = rangeQuery(vm.stage2, d0, d1).map((e) => ({
-    start: e.start,
-    end: e.end,
-    fill: e.value.backing === 'gmem' ? 's2-gmem' : 's2-hva',
-  }))
-  const rects = [
-    ...extentRects(slotExtents, scale, rows[0]!.y, row),
-    ...extentRects(attrExtents, scale, rows[1]!.y, row),
-    ...extentRects(s2Extents, scale, rows[2]!.y, row),
-  ]
-  const bands: Band[] = slots.map((s) => {
-    const bx = Math.max(x0, scale(s.baseGfn))
-    const flags = flagNames(s.flags, constants.memslotFlags ?? {})
-    const file = s.gmem.file === null && privateFlag && s.flags & privateFlag ? ' · no file' : ''
-    return {
-      id: s.uid,
-      x: bx,
-      y: rows[0]!.y,
-      w: Math.max(1, Math.min(x1, scale(s.baseGfn + s.npages)) - bx),
-      h: row,
-      label: `slot ${s.asId ? `${s.asId}:` : ''}${s.id}${file}`,
-      title: `slot ${s.asId}:${s.id} (${s.uid}) gfn ${hex(s.baseGfn)}–${hex(s.baseGfn + s.npages)} flags ${flags}`,
-    }
+  const family = space?.family ?? 'kvm'
+  const labels = family === 'gunyah' ? ['bindings', 'stage-2 (mm)'] : ['memslots', 'attributes', 'stage-2']
+  const rows: LaneRow[] = labels.map((label, i) => ({ label, y: rowY(i), h: row }))
+  const regions = space?.regions ?? []
+  const regionExtents: FillExtent[] = regions.map((r) => ({ start: r.start, end: r.end, fill: r.private ? 'slot-private' : 'slot' }))
+  const s2Row = rows[rows.length - 1]!
+  const rects = [...extentRects(regionExtents, scale, rows[0]!.y, row, clip)]
+  if (space?.hasAttributes) {
+    const attr = withHoles(
+      space.privateAttr.filter((e) => e.end > v0 && e.start < v1).map((e) => ({ start: e.start, end: e.end, fill: 'attr-private' as const })),
+      v0,
+      v1,
+      'attr-shared',
+    )
+    rects.push(...extentRects(attr, scale, rows[1]!.y, row, clip))
+  }
+  const s2 = (space?.mappings ?? []).filter((m) => m.end > v0 && m.start < v1).map((m) => ({ start: m.start, end: m.end, fill: MAPPING_FILL[m.kind]! }))
+  rects.push(...extentRects(s2, scale, s2Row.y, row, clip))
+  const bands: Band[] = regions.flatMap((r) => {
+    const a = Math.max(x0, scale(r.start))
+    const b = Math.min(x1, scale(r.end))
+    if (b < x0 || a > x1) return []
+    return [{ id: r.id, x: a, y: rows[0]!.y, w: Math.max(1, b - a), h: row, label: r.label, title: `${r.label} gfn ${hex(r.start)}–${hex(r.end)} flags ${r.flags}` }]
   })
-  const ticks = hexTicks(domain, Math.max(2, Math.floor((x1 - x0) / 110))).map((t) => ({
-    x: scale(t),
-    label: pageToHexAddress(t),
-    title: `gfn ${hex(t)}`,
-  }))
-  const bottom = rowY(3)
+  const ticks: { x: number; label: string; title: string }[] = []
+  for (const [a, b] of segments) {
+    const s0 = Math.max(a, v0)
+    const s1 = Math.min(b, v1)
+    if (s1 <= s0) continue
+    const px = Math.max(0, scale(s1) - scale(s0))
+    for (const t of hexTicks([s0, s1], Math.max(1, Math.floor(px / 110)))) {
+      const x = scale(t)
+      if (ticks.length && x - ticks[ticks.length - 1]!.x < 70) continue
+      ticks.push({ x, label: pageToHexAddress(t), title: `gfn ${hex(t)}` })
+    }
+  }
+  const breaks = segments.slice(1).flatMap(([a], i) => {
+    const prevEnd = segments[i]![1]
+    const x = (scale(prevEnd) + scale(a)) / 2
+    return x > x0 && x < x1 ? [{ x, label: `hole of ${hex(a - prevEnd)} pages` }] : []
+  })
+  const bottom = rowY(rows.length)
+  const kind = family === 'gunyah' ? 'Gunyah VM' : 'VM'
   return {
     kind: 'gpa',
-    id: vm.id,
-    title: `${vm.label} · guest physical addresses (gfn ${hex(d0)}–${hex(d1)})`,
-    status: vm.destroyed ? 'destroyed' : '',
+    id,
+    title: `${space?.label ?? id} · ${kind} guest physical addresses (gfn ${hex(domain[0])}–${hex(domain[1])})`,
+    status: space ? space.status : 'not created yet',
     y,
     height: bottom - y,
     domain,
@@ -93,5 +85,8 @@ export function layoutGpaLane(vm: KvmVm, constants: ConstantTable, y: number, wi
     axisY,
     rects,
     bands,
+    scale,
+    changed: spanBoxes(changed, scale, x0, x1, s2Row.y, row),
+    breaks,
   }
 }

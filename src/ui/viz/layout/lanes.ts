@@ -1,5 +1,6 @@
 /** Shared shapes and metrics of the memory view's lanes. */
 import type { Rect } from './rects'
+import type { PageScale } from './scale'
 
 export const METRICS = {
   /** left gutter for lane and row labels */
@@ -59,4 +60,23 @@ export interface Lane {
   readonly axisY: number
   readonly rects: readonly Rect[]
   readonly bands: readonly Band[]
+  /** the zoomed page → pixel scale of this lane */
+  readonly scale: PageScale
+  /** outlines of what the current step changed */
+  readonly changed: readonly { x: number; y: number; w: number; h: number }[]
+  /** where a large hole of the domain is left out (compacted GPA lanes) */
+  readonly breaks: readonly { x: number; label: string }[]
+}
+
+/** Outline boxes for page spans on one row, clipped to [x0, x1]; sub-pixel spans stay 3 px wide. */
+export function spanBoxes(spans: readonly { start: number; end: number }[], scale: PageScale, x0: number, x1: number, y: number, h: number) {
+  const out: { x: number; y: number; w: number; h: number }[] = []
+  for (const s of spans) {
+    const a = Math.max(x0, scale(s.start))
+    const b = Math.min(x1, scale(s.end))
+    if (b < x0 || a > x1) continue
+    const w = Math.max(3, b - a)
+    out.push({ x: Math.min(a, x1 - w), y, w, h })
+  }
+  return out
 }

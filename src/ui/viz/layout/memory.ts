@@ -1,11 +1,14 @@
 /**
- * The whole memory view as geometry: GPA lanes (one per VM) on top, file lanes (one per
- * guest_memfd inode) below, binding ribbons between them. Pure: state + width → shapes.
+ * The whole memory view as geometry: GPA lanes (one per VM of the run) on top, file lanes (one per
+ * guest_memfd inode of the run) below, binding ribbons between them. Pure: state + frame + width
+ * + zoom → shapes. Lanes and domains come from the run's frame, so nothing moves between steps.
  */
 import type { KernelState } from '../../../engine'
 import type { ConstantTable } from '../../../engine/uapi'
+import { addressSpaces, bindingViews, type ChangedSpans } from '../../../engine/selectors'
 import { layoutFileLane } from './fileLane'
 import { layoutGpaLane } from './gpaLane'
+import type { RunFrame } from '../../../engine/selectors'
 import { METRICS, type Lane } from './lanes'
 import { layoutRibbons, type Ribbon } from './ribbons'
 
@@ -17,21 +20,30 @@ export interface MemoryLayout {
   readonly ribbons: readonly Ribbon[]
 }
 
-export function layoutMemory(state: KernelState, constants: ConstantTable, width: number): MemoryLayout {
+const NO_CHANGES: ChangedSpans = { files: {}, vms: {} }
+
+export function layoutMemory(
+  state: KernelState,
+  constants: ConstantTable,
+  width: number,
+  frame: RunFrame,
+  zoom: { k: number; x: number } = { k: 1, x: 0 },
+  changes: ChangedSpans = NO_CHANGES,
+): MemoryLayout {
   let y = 4
+  const spaces = new Map(addressSpaces(state, constants).map((s) => [s.id, s]))
   const gpaLanes: Lane[] = []
-  for (const vm of Object.values(state.vms)) {
-    const lane = layoutGpaLane(vm, constants, y, width)
+  for (const f of frame.vms) {
+    const lane = layoutGpaLane({ id: f.id, space: spaces.get(f.id) ?? null, domain: f.domain, segments: f.segments, y, width, zoom, changed: changes.vms[f.id] ?? [] })
     gpaLanes.push(lane)
     y += lane.height + METRICS.laneGap
   }
-  const inodes = Object.values(state.inodes)
-  if (gpaLanes.length && inodes.length) y += METRICS.ribbonGap - METRICS.laneGap
+  if (gpaLanes.length && frame.inodes.length) y += METRICS.ribbonGap - METRICS.laneGap
   const fileLanes: Lane[] = []
-  for (const inode of inodes) {
-    const lane = layoutFileLane(state, inode, y, width)
+  for (const f of frame.inodes) {
+    const lane = layoutFileLane({ state, id: f.id, domain: f.domain, y, width, zoom, changed: changes.files[f.id] ?? [] })
     fileLanes.push(lane)
     y += lane.height + METRICS.laneGap
   }
-  return { width, height: y, gpaLanes, fileLanes, ribbons: layoutRibbons(state, gpaLanes, fileLanes) }
+  return { width, height: y, gpaLanes, fileLanes, ribbons: layoutRibbons(bindingViews(state, constants), gpaLanes, fileLanes) }
 }

@@ -23,11 +23,11 @@ export const MIN_RECT_WIDTH = 2
  * Rectangles for sorted, disjoint extents in one row. Adjacent extents of the same fill merge;
  * extents sharing a pixel collapse into one rect of the highest-priority fill.
  */
-export function extentRects(extents: readonly FillExtent[], scale: PageScale, y: number, h: number): Rect[] {
+export function extentRects(extents: readonly FillExtent[], scale: PageScale, y: number, h: number, clip?: readonly [number, number]): Rect[] {
   const out: { x: number; w: number; fill: FillKind }[] = []
-  const [r0, r1] = scale.range() as [number, number]
+  const [r0, r1] = clip ?? (scale.range() as [number, number])
   for (const e of extents) {
-    if (e.end <= e.start) continue
+    if (e.end <= e.start || scale(e.end) < r0 || scale(e.start) > r1) continue
     let x0 = Math.max(r0, scale(e.start))
     let x1 = Math.min(r1, scale(e.end))
     if (x1 - x0 < MIN_RECT_WIDTH) {

@@ -1,19 +1,19 @@
-/** Binding ribbons: each guest_memfd binding joins a memslot's gfn range to its file range. */
-import type { KernelState, Memslot } from '../../../engine'
+/** Binding ribbons: each binding joins a VM's gfn range to its file range. */
+import type { BindingView } from '../../../engine/selectors'
 import type { Lane } from './lanes'
-import { hex, pageScale } from './scale'
 
 export interface Ribbon {
-  /** file id and first bound page */
   readonly id: string
   /** closed SVG path */
   readonly path: string
   readonly label: string
-  /** the memslot was freed while the binding still points at it */
+  /** the memslot was freed (or the binding orphaned) while the file still points at it */
   readonly stale: boolean
-  /** gfn and file page ranges joined */
-  readonly gfn: readonly [number, number]
-  readonly pages: readonly [number, number]
+  readonly access: BindingView['access']
+  /** short text drawn on the ribbon: "lend RW-" */
+  readonly tag: string
+  readonly tagX: number
+  readonly tagY: number
 }
 
 /** A closed band from [a0, a1] at y0 down to [b0, b1] at y1, with curved sides. */
@@ -26,50 +26,25 @@ export function ribbonPath(a0: number, a1: number, y0: number, b0: number, b1: n
   )
 }
 
-function findSlot(state: KernelState, vmId: string, uid: string): { slot: Memslot; stale: boolean } | null {
-  const vm = state.vms[vmId]
-  if (!vm) return null
-  const live = Object.values(vm.memslots).find((s) => s.uid === uid)
-  if (live) return { slot: live, stale: false }
-  const freed = vm.freedMemslots[uid]
-  return freed ? { slot: freed, stale: true } : null
-}
-
 function clamp(n: number, lo: number, hi: number): number {
   return Math.min(hi, Math.max(lo, n))
 }
 
 /** Ribbons from each VM lane's bottom to the file lanes' folio row. */
-export function layoutRibbons(state: KernelState, gpaLanes: readonly Lane[], fileLanes: readonly Lane[]): Ribbon[] {
+export function layoutRibbons(bindings: readonly BindingView[], gpaLanes: readonly Lane[], fileLanes: readonly Lane[]): Ribbon[] {
   const out: Ribbon[] = []
-  for (const file of Object.values(state.files)) {
-    if (file.kind !== 'kvm-gmem' || file.released || !file.inode) continue
-    const gpa = gpaLanes.find((l) => l.id === file.vm)
-    const fl = fileLanes.find((l) => l.id === file.inode)
+  for (const b of bindings) {
+    const gpa = gpaLanes.find((l) => l.id === b.vm)
+    const fl = fileLanes.find((l) => l.id === b.inode)
     if (!gpa || !fl) continue
-    const gs = pageScale(gpa.domain, [gpa.x0, gpa.x1])
-    const fs = pageScale(fl.domain, [fl.x0, fl.x1])
     const y0 = gpa.y + gpa.height
     const y1 = fl.rows[0]?.y ?? fl.y
-    for (const b of file.bindings) {
-      const found = findSlot(state, file.vm, b.value.slot)
-      if (!found) continue
-      const { slot, stale } = found
-      const g0 = slot.baseGfn + (b.start - slot.gmem.pgoff)
-      const g1 = g0 + (b.end - b.start)
-      const a0 = clamp(gs(g0), gpa.x0, gpa.x1)
-      const a1 = Math.max(a0 + 1, clamp(gs(g1), gpa.x0, gpa.x1))
-      const b0 = clamp(fs(b.start), fl.x0, fl.x1)
-      const b1 = Math.max(b0 + 1, clamp(fs(b.end), fl.x0, fl.x1))
-      out.push({
-        id: `${file.id}:${b.start}`,
-        path: ribbonPath(a0, a1, y0, b0, b1, y1),
-        label: `slot ${slot.id}: gfn ${hex(g0)}–${hex(g1)} ↔ ${file.label} pages ${hex(b.start)}–${hex(b.end)}${stale ? ' (freed slot)' : ''}`,
-        stale,
-        gfn: [g0, g1],
-        pages: [b.start, b.end],
-      })
-    }
+    const a0 = clamp(gpa.scale(b.gfn[0]), gpa.x0, gpa.x1)
+    const a1 = Math.max(a0 + 1, clamp(gpa.scale(b.gfn[1]), gpa.x0, gpa.x1))
+    const b0 = clamp(fl.scale(b.pages[0]), fl.x0, fl.x1)
+    const b1 = Math.max(b0 + 1, clamp(fl.scale(b.pages[1]), fl.x0, fl.x1))
+    const tag = `${b.access} ${b.rwx}`
+    out.push({ id: b.id, path: ribbonPath(a0, a1, y0, b0, b1, y1), label: b.label, stale: b.stale, access: b.access, tag, tagX: (a0 + a1 + b0 + b1) / 4, tagY: (y0 + y1) / 2 })
   }
   return out
 }

@@ -1,0 +1,38 @@
+import { useId, useState } from 'react'
+import { parseSplats, type ParsedSplat } from '../../../engine/lockdep/splat/parse'
+
+/** Paste a kernel log: each lockdep splat in it is parsed and listed with its classes and chain. */
+export function SplatImport() {
+  const id = useId()
+  const [text, setText] = useState('')
+  const [splats, setSplats] = useState<ParsedSplat[] | null>(null)
+  return (
+    <section className="splat-import" aria-label="Imported splats">
+      <label htmlFor={id}>Paste a kernel log with lockdep splats</label>
+      <textarea id={id} rows={4} value={text} onChange={(e) => setText(e.target.value)} spellCheck={false} />
+      <button type="button" onClick={() => setSplats(parseSplats(text))}>
+        Parse splats
+      </button>
+      {splats && splats.length === 0 && <p className="none">No lockdep splat found in the pasted text.</p>}
+      {splats && splats.length > 0 && (
+        <ol className="splats">
+          {splats.map((s, i) => (
+            <li key={i}>
+              <strong>{s.title}</strong> {s.task ? `(${s.task.comm}/${s.task.pid})` : ''}
+              <div>classes: {s.classes.map((c) => <code key={c}>{c}</code>).reduce<React.ReactNode[]>((a, c, j) => (j ? [...a, ' → ', c] : [c]), [])}</div>
+              {s.chain.length > 0 && (
+                <ul>
+                  {s.chain.map((c) => (
+                    <li key={c.index}>
+                      #{c.index} <code>{c.class}</code> at {c.frames.slice(0, 3).join(' < ')}
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  )
+}
