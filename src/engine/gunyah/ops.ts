@@ -4,14 +4,12 @@
  */
 import type { OpCtx } from '../ctx'
 import type { Action } from '../actions'
-import { EBADF, ENOTTY } from '../errno'
-import { fdget, type FileOps } from '../fs/file_table'
-import { sysClose, sysFallocate } from '../fs/open'
+import type { FileOps } from '../fs/file_table'
 import { asLoff, asU32, asU64, big } from '../u64'
-import { hostAccess, sysMmap, sysMunmap } from '../mm/mmap'
 import { memoryFailure, type ErrorRemovePage } from '../mm/memory_failure'
 import { truncateInodePagesRange } from '../mm/filemap'
 import type { Handler } from '../variants/registry'
+import { COMMON_MM, COMMON_SYSCALLS, on, withVmOf } from '../variants/handlers'
 import { folioAt, GUNYAH_GMEM, GUNYAH_VM, isV15, setPages } from './common'
 import { unmapMappingPages } from './folio'
 import { gunyahGmemFallocate, gunyahGmemHostFault, gunyahGmemMmap, gunyahGuestMemCreate } from './guest_memfd'
@@ -20,22 +18,7 @@ import { gunyahV15ReclaimFileRange } from './binding_v15'
 import { gunyahGmemReleaseFolio, gunyahGmemRemoveFolio } from './launder'
 import { gunyahDevIoctlCreateVm, gunyahGuestAccess, gunyahVmEnsureStarted, gunyahVmPut } from './vm_mgr'
 
-/** The Gunyah VM behind an fd for a VM ioctl: -EBADF if not open, -ENOTTY if not a VM fd. */
-export function gunyahVmFromFd(ctx: OpCtx, fd: bigint): string | number {
-  const file = fdget(ctx, fd)
-  if (!file) return ctx.refuse(-EBADF, 'fdget(fd) failed: not an open fd', 'fs/ioctl.c')
-  if (file.kind !== GUNYAH_VM) return ctx.refuse(-ENOTTY, 'the file has no such ioctl (not a Gunyah VM fd)', 'fs/ioctl.c vfs_ioctl')
-  return file.vm
-}
-
-function withVm(ctx: OpCtx, fd: bigint, body: (vmId: string) => number): number {
-  const vm = gunyahVmFromFd(ctx, fd)
-  return typeof vm === 'number' ? vm : body(vm)
-}
-
-function on<O extends Action['op']>(fn: (ctx: OpCtx, a: Extract<Action, { op: O }>) => number): Handler {
-  return fn as Handler
-}
+const withVm = withVmOf(GUNYAH_VM, 'Gunyah VM')
 
 /**
  * ->error_remove_folio for memory_failure. v17 (seed 000 l.218): gunyah_gmem_remove_folio()
@@ -75,22 +58,12 @@ export const GUNYAH_OPS = {
     ),
   ),
   GUNYAH_VM_START: on<'GUNYAH_VM_START'>((ctx, a) => withVm(ctx, big(a.vm), (vm) => gunyahVmEnsureStarted(ctx, vm))),
-  fallocate: on<'fallocate'>((ctx, a) => sysFallocate(ctx, big(a.fd), big(a.mode), asLoff(a.offset), asLoff(a.len))),
-  mmap: on<'mmap'>((ctx, a) => sysMmap(ctx, big(a.fd), asU64(a.offset), asU64(a.length), asU64(a.prot), asU64(a.flags), a.label ?? '')),
-  munmap: on<'munmap'>((ctx, a) => sysMunmap(ctx, asU64(a.addr), asU64(a.length))),
-  host_access: on<'host_access'>((ctx, a) => {
-    // a signal is not an errno: the access returns nothing, the task gets the signal
-    ctx.signal = hostAccess(ctx, asU64(a.addr), a.write)
-    return 0
-  }),
+  ...COMMON_SYSCALLS,
+  ...COMMON_MM,
   guest_access: on<'guest_access'>((ctx, a) => withVm(ctx, big(a.vm), (vm) => gunyahGuestAccess(ctx, vm, asU64(a.gpa), a.write))),
   memory_failure: on<'memory_failure'>((ctx, a) => memoryFailure(ctx, big(a.fd), asLoff(a.offset), errorRemoveFolio)),
-  close: on<'close'>((ctx, a) => sysClose(ctx, big(a.fd))),
   inject: on<'inject'>((ctx, a) => {
-    if (a.kind !== 'reclaim_fails') {
-      ctx.s.inject[a.kind] = (ctx.s.inject[a.kind] ?? 0) + 1
-      return 0
-    }
+    if (a.kind !== 'reclaim_fails') return COMMON_SYSCALLS.inject(ctx, a)
     return withVm(ctx, big(a.vm ?? 0), (vm) => {
       const gfn = Number(asU64(a.gpa ?? 0) >> 12n)
       ctx.s.gunyah.reclaimFails.push(`${vm}:${gfn}`)

@@ -7,17 +7,12 @@
  * The `kvm-v14-mmap` variant (variants/kvm_v14_mmap.ts) reuses these handlers: the differences
  * are decided inside kvm_upstream/ by the variant (create flags, host fault, cap).
  */
-import type { OpCtx } from '../ctx'
 import type { Action } from '../actions'
-import { EBADF, ENOTTY } from '../errno'
-import { fdget } from '../fs/file_table'
-import { sysClose, sysFallocate } from '../fs/open'
 import { asLoff, asU32, asU64, big } from '../u64'
 import { registerConstants } from '../uapi'
 import { registerOpSpecs, type OpSpec } from '../scenario/ops'
 import { KVM_GMEM } from '../kvm/guest_mem'
 import { kvmPutKvm } from '../kvm/kvm_lifetime'
-import { sysMunmap } from '../mm/mmap'
 import { memoryFailure } from '../mm/memory_failure'
 import type { Variant } from '../state'
 import { kvmGmemCreate, kvmGmemErrorFolio, kvmGmemFallocate, kvmGmemMmap, kvmGmemRelease } from '../kvm_upstream/guest_memfd'
@@ -34,18 +29,9 @@ import { kvmGuestAccess, kvmVcpuPreFaultMemory } from '../kvm_upstream/mmu'
 import { hostAccess, sysFtruncate, sysLseek, sysMmap, sysPreadPwrite, sysReadWrite } from '../kvm_upstream/vfs'
 import { KVM_UPSTREAM_CONSTANTS } from '../kvm_upstream/uapi'
 import { registerVariant, type Handler, type VariantDef } from './registry'
+import { COMMON_SYSCALLS, decodeMemAttributes, decodeMemoryRegion2, on, withVmOf } from './handlers'
 
-/** The VM behind a VM-ioctl fd: -EBADF if not open, -ENOTTY if it is not a VM fd. */
-function withVm(ctx: OpCtx, fd: bigint, body: (vmId: string) => number): number {
-  const file = fdget(ctx, fd)
-  if (!file) return ctx.refuse(-EBADF, 'fdget(fd) failed: not an open fd', 'fs/ioctl.c')
-  if (file.kind !== 'kvm-vm') return ctx.refuse(-ENOTTY, 'the file has no such ioctl (not a KVM VM fd)', 'fs/ioctl.c vfs_ioctl')
-  return body(file.vm)
-}
-
-function on<O extends Action['op']>(fn: (ctx: OpCtx, a: Extract<Action, { op: O }>) => number): Handler {
-  return fn as Handler
-}
+const withVm = withVmOf('kvm-vm', 'KVM VM')
 
 export const KVM_UPSTREAM_OPS = {
   host_config: on<'host_config'>((ctx, a) =>
@@ -66,31 +52,22 @@ export const KVM_UPSTREAM_OPS = {
   KVM_SET_USER_MEMORY_REGION2: on<'KVM_SET_USER_MEMORY_REGION2'>((ctx, a) =>
     withVm(ctx, big(a.vm), (vm) =>
       ctx.call('kvm_vm_ioctl', () =>
-        kvmVmIoctlSetMemoryRegion(ctx, vm, {
-          slot: asU32(a.slot),
-          flags: asU32(a.flags),
-          guestPhysAddr: asU64(a.guest_phys_addr),
-          memorySize: asU64(a.memory_size),
-          userspaceAddr: asU64(a.userspace_addr),
-          guestMemfd: asU32(a.guest_memfd),
-          guestMemfdOffset: asU64(a.guest_memfd_offset),
-        }),
+        kvmVmIoctlSetMemoryRegion(ctx, vm, decodeMemoryRegion2(a)),
       ),
     ),
   ),
   KVM_SET_MEMORY_ATTRIBUTES: on<'KVM_SET_MEMORY_ATTRIBUTES'>((ctx, a) =>
     withVm(ctx, big(a.vm), (vm) =>
       ctx.call('kvm_vm_ioctl', () =>
-        kvmVmIoctlSetMemAttributes(ctx, vm, { address: asU64(a.address), size: asU64(a.size), attributes: asU64(a.attributes), flags: asU64(a.flags) }),
+        kvmVmIoctlSetMemAttributes(ctx, vm, decodeMemAttributes(a)),
       ),
     ),
   ),
   KVM_PRE_FAULT_MEMORY: on<'KVM_PRE_FAULT_MEMORY'>((ctx, a) =>
     withVm(ctx, big(a.vm), (vm) => kvmVcpuPreFaultMemory(ctx, vm, { gpa: asU64(a.gpa), size: asU64(a.size), flags: asU64(a.flags) })),
   ),
-  fallocate: on<'fallocate'>((ctx, a) => sysFallocate(ctx, big(a.fd), big(a.mode), asLoff(a.offset), asLoff(a.len))),
+  ...COMMON_SYSCALLS,
   mmap: on<'mmap'>((ctx, a) => sysMmap(ctx, big(a.fd), asU64(a.offset), asU64(a.length), asU64(a.prot), asU64(a.flags), a.label ?? '')),
-  munmap: on<'munmap'>((ctx, a) => sysMunmap(ctx, asU64(a.addr), asU64(a.length))),
   host_access: on<'host_access'>((ctx, a) => {
     // the access returns nothing: its outcome is the signal (the native runner reports ret 0 too)
     ctx.signal = hostAccess(ctx, asU64(a.addr), a.write)
@@ -110,11 +87,6 @@ export const KVM_UPSTREAM_OPS = {
   lseek: on<'lseek'>((ctx, a) => sysLseek(ctx, big(a.fd), asLoff(a.offset), asU32(a.whence))),
   ftruncate: on<'ftruncate'>((ctx, a) => sysFtruncate(ctx, big(a.fd), asLoff(a.length))),
   memory_failure: on<'memory_failure'>((ctx, a) => memoryFailure(ctx, big(a.fd), asLoff(a.offset), (c, inode, index) => kvmGmemErrorFolio(c, inode, index))),
-  close: on<'close'>((ctx, a) => sysClose(ctx, big(a.fd))),
-  inject: on<'inject'>((ctx, a) => {
-    ctx.s.inject[a.kind] = (ctx.s.inject[a.kind] ?? 0) + 1
-    return 0
-  }),
 } satisfies Partial<Record<Action['op'], Handler>>
 
 const f = (name: string, kind: OpSpec['fields'][number]['kind'], extra: Partial<OpSpec['fields'][number]> = {}) => ({ name, kind, ...extra })
