@@ -78,7 +78,7 @@ export function runCli(argv: readonly string[], read: (path: string) => string):
   } else {
     lines.push(`# ${parsed.scenario.title} [${parsed.scenario.variant}, ${run.fixes ? 'fixed' : 'as written'}]`)
     for (const rec of run.records) {
-      lines.push(...formatRecord(rec, constants, { locks: !flags.has('--no-locks') }))
+      lines.push(...formatRecord(rec, constants, { locks: !flags.has('--no-locks'), variant: parsed.scenario.variant }))
       lines.push(...humanLockdep(lockdep.steps[rec.index - 1]?.reports ?? []))
     }
     for (const c of lockdep.weakCycles) lines.push(`lockdep (not reported): ${c.classes.join(' -> ')} [${c.types.join(', ')}]: ${c.reason}`)

@@ -6,7 +6,7 @@ import { ERRNO_TEXT } from '../errno_text'
 import type { LockEvent } from '../result'
 import { flagNames, type ConstantTable } from '../uapi'
 import { big, hex, isInt } from '../u64'
-import { OP_SPECS, type FieldSpec } from './ops'
+import { fieldsFor, type FieldSpec } from './ops'
 import type { StepRecord } from './run'
 
 function formatArg(spec: FieldSpec, raw: unknown, constants: ConstantTable): string {
@@ -30,9 +30,8 @@ function formatArg(spec: FieldSpec, raw: unknown, constants: ConstantTable): str
 }
 
 /** The call as strace would print it, with names for objects. */
-export function formatCall(rec: StepRecord, constants: ConstantTable): string {
-  const spec = OP_SPECS[rec.step.op]
-  const args = spec ? spec.fields.map((f) => formatArg(f, rec.step[f.name], constants)) : []
+export function formatCall(rec: StepRecord, constants: ConstantTable, variant?: string): string {
+  const args = fieldsFor(rec.step.op, variant).map((f) => formatArg(f, rec.step[f.name], constants))
   return `${rec.step.op}(${args.join(', ')})`
 }
 
@@ -56,8 +55,8 @@ function formatLock(e: LockEvent): string {
 }
 
 /** All lines of one step. */
-export function formatRecord(rec: StepRecord, constants: ConstantTable, opts: { locks?: boolean } = {}): string[] {
-  const lines = [`#${rec.index} ${formatCall(rec, constants)} ${formatReturn(rec)}${rec.expectOk ? '' : '   ✗ EXPECT FAILED'}`]
+export function formatRecord(rec: StepRecord, constants: ConstantTable, opts: { locks?: boolean; variant?: string } = {}): string[] {
+  const lines = [`#${rec.index} ${formatCall(rec, constants, opts.variant)} ${formatReturn(rec)}${rec.expectOk ? '' : '   ✗ EXPECT FAILED'}`]
   for (const m of rec.mismatches) lines.push(`    ✗ ${m}`)
   for (const l of rec.result.log) lines.push(`    ${l.text}`)
   if (rec.result.rule) lines.push(`    rule: ${rec.result.rule.fn}: ${rec.result.rule.why} [${rec.result.rule.seed}]`)

@@ -32,6 +32,8 @@ export interface FieldSpec {
   /** how the runner prints it: hex for addresses and offsets */
   readonly hex?: boolean
   readonly help?: string
+  /** only these variants have the field (an op shared by all variants with a variant-only argument) */
+  readonly variants?: readonly string[]
 }
 
 export interface OpSpec {
@@ -41,6 +43,9 @@ export interface OpSpec {
   readonly creates?: 'fd' | 'map'
   readonly help: string
 }
+
+const KVM_VARIANTS = ['kvm-v11', 'kvm-upstream', 'kvm-v14-mmap']
+const GUNYAH_VARIANTS = ['gunyah-v17', 'gunyah-v15']
 
 const f = (name: string, kind: FieldKind, extra: Partial<FieldSpec> = {}): FieldSpec => ({ name, kind, ...extra })
 
@@ -123,7 +128,7 @@ export const OP_SPECS: Readonly<Record<string, OpSpec>> = {
   guest_access: {
     op: 'guest_access',
     help: 'a vCPU reads or writes gpa (private: the access is to private memory)',
-    fields: [f('vm', 'fd'), f('gpa', 'u64', { hex: true }), f('write', 'bool', { default: false }), f('private', 'bool', { default: false })],
+    fields: [f('vm', 'fd'), f('gpa', 'u64', { hex: true }), f('write', 'bool', { default: false }), f('private', 'bool', { default: false, variants: KVM_VARIANTS })],
   },
   memory_failure: {
     op: 'memory_failure',
@@ -140,8 +145,8 @@ export const OP_SPECS: Readonly<Record<string, OpSpec>> = {
     help: 'arm a one-shot failure of the next allocation of a kind',
     fields: [
       f('kind', 'enum', { values: ['failslab', 'fail_page_alloc', 'xa_store', 'reclaim_fails'] }),
-      f('vm', 'fd', { default: 0, help: 'reclaim_fails (Gunyah): the VM' }),
-      f('gpa', 'u64', { hex: true, default: 0, help: 'reclaim_fails (Gunyah): the guest address whose folio the hypervisor keeps' }),
+      f('vm', 'fd', { default: 0, help: 'reclaim_fails (Gunyah): the VM', variants: GUNYAH_VARIANTS }),
+      f('gpa', 'u64', { hex: true, default: 0, help: 'reclaim_fails (Gunyah): the guest address whose folio the hypervisor keeps', variants: GUNYAH_VARIANTS }),
     ],
   },
   GUNYAH_CREATE_VM: {
@@ -177,6 +182,12 @@ export const OP_SPECS: Readonly<Record<string, OpSpec>> = {
 
 /** Fields every step may carry besides the op's own (cpu: 0 or 1, the CPU whose task runs the step; see docs/lockdep.md). */
 export const STEP_META_FIELDS = ['op', 'as', 'expect', 'note', 'cpu'] as const
+
+/** The fields an op takes in a variant (all of them when no variant is given). */
+export function fieldsFor(op: string, variant?: string): readonly FieldSpec[] {
+  const fields = Object.hasOwn(OP_SPECS, op) ? OP_SPECS[op]!.fields : []
+  return variant === undefined ? fields : fields.filter((fs) => !fs.variants || fs.variants.includes(variant))
+}
 
 /** Registers the op specs of a variant module (ops shared by name must agree). */
 export function registerOpSpecs(specs: Readonly<Record<string, OpSpec>>): void {

@@ -7,7 +7,7 @@ import { ERRNO_NAMES } from '../errno'
 import { hasVariant, registeredVariants, variantDef } from '../variants/registry'
 import '../variants/all'
 import { big, isInt } from '../u64'
-import { OP_SPECS, STEP_META_FIELDS, type FieldSpec } from './ops'
+import { fieldsFor, OP_SPECS, STEP_META_FIELDS, type FieldSpec } from './ops'
 import { SCENARIO_FORMAT, type Scenario } from './types'
 
 export const MAX_STEPS = 50_000
@@ -130,11 +130,12 @@ function checkStep(step: unknown, i: number, variant: string, names: Set<string>
     return [`${path}.op: unknown op "${step.op}" for variant ${variant} (known: ${Object.keys(def.ops).join(', ')})`]
   }
   const errors: string[] = []
-  const known = new Set<string>([...STEP_META_FIELDS, ...spec.fields.map((f) => f.name)])
+  const fields = fieldsFor(step.op, variant)
+  const known = new Set<string>([...STEP_META_FIELDS, ...fields.map((f) => f.name)])
   for (const key of Object.keys(step)) {
-    if (!known.has(key)) errors.push(`${path}.${key}: unknown field (${step.op} takes ${spec.fields.map((f) => f.name).join(', ') || 'no arguments'})`)
+    if (!known.has(key)) errors.push(`${path}.${key}: unknown field (${step.op} takes ${fields.map((f) => f.name).join(', ') || 'no arguments'} in ${variant})`)
   }
-  for (const field of spec.fields) {
+  for (const field of fields) {
     if (!(field.name in step)) {
       if (field.default === undefined) errors.push(`${path}.${field.name}: missing (required by ${step.op})`)
       continue

@@ -1,6 +1,6 @@
 import { useId, useMemo, useState } from 'react'
 import { variantDef, type Variant } from '../../engine'
-import { OP_SPECS, type FieldSpec } from '../../engine/scenario'
+import { fieldsFor, OP_SPECS, type FieldSpec } from '../../engine/scenario'
 import { useAppStore, useAppStoreApi } from '../../store'
 import { buildStep, initialValue, knownNames, variantOps, type FieldValue } from './opForm'
 
@@ -83,7 +83,7 @@ export function OpPalette() {
       aria-label="Operation palette"
       onSubmit={(e) => {
         e.preventDefault()
-        const errs = store.getState().appendStep(buildStep(current, values, { as, note, cpu }))
+        const errs = store.getState().appendStep(buildStep(current, values, { as, note, cpu }, variant))
         setErrors(errs)
         if (!errs.length) setAs('')
       }}
@@ -105,7 +105,7 @@ export function OpPalette() {
         </select>
       </div>
       <p className="help">{spec.help}</p>
-      {spec.fields.map((f) => (
+      {fieldsFor(current, variant).map((f) => (
         <Field
           key={`${current}.${f.name}`}
           f={f}

@@ -25,6 +25,7 @@ function LockEvents({ locks }: { locks: readonly LockEvent[] }) {
 
 function RecordDetails({ record }: { record: StepRecord }) {
   const constants = useAppStore(selectConstants)
+  const variant = useAppStore((s) => s.scenario?.variant)
   const r = record.result
   return (
     <>
@@ -32,7 +33,7 @@ function RecordDetails({ record }: { record: StepRecord }) {
         Step {record.index}: {record.step.op} <ExpectMark record={record} />
       </h2>
       <p className="call">
-        <code>{formatCall(record, constants)}</code> <StepResult record={record} />
+        <code>{formatCall(record, constants, variant)}</code> <StepResult record={record} />
       </p>
       {record.mismatches.length > 0 && (
         <ul className="mismatches" aria-label="Expect mismatches">

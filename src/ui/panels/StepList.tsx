@@ -9,6 +9,7 @@ export function StepList() {
   const records = useAppStore(selectRecords)
   const cursor = useAppStore(selectCursor)
   const constants = useAppStore(selectConstants)
+  const variant = useAppStore((s) => s.scenario?.variant)
   const divergence = useAppStore((s) => s.divergence)
   const listRef = useRef<HTMLOListElement>(null)
   useEffect(() => {
@@ -42,7 +43,7 @@ export function StepList() {
               <ExpectMark record={r} />
               {r.index === divergence && <span className="diverge"> ◆ as written ≠ fixed</span>}
               <span className="step-call">
-                <code>{formatCall(r, constants)}</code> <StepResult record={r} />
+                <code>{formatCall(r, constants, variant)}</code> <StepResult record={r} />
               </span>
             </button>
           </li>

@@ -1,5 +1,5 @@
 /** Operation form values → a scenario step (pure; the engine's validateScenario judges the result). */
-import { OP_SPECS, type FieldSpec, type Scenario, type ScenarioStep } from '../../engine/scenario'
+import { fieldsFor, OP_SPECS, type FieldSpec, type Scenario, type ScenarioStep } from '../../engine/scenario'
 import { variantDef, type Variant } from '../../engine'
 
 export type FieldValue = string | boolean | readonly string[]
@@ -40,10 +40,14 @@ function intOrString(text: string): number | string {
 }
 
 /** Builds the step; empty optional fields are left out so the op's defaults apply. */
-export function buildStep(op: string, values: Readonly<Record<string, FieldValue>>, extra: { as?: string; note?: string; cpu?: number }): ScenarioStep {
-  const spec = OP_SPECS[op]
+export function buildStep(
+  op: string,
+  values: Readonly<Record<string, FieldValue>>,
+  extra: { as?: string; note?: string; cpu?: number },
+  variant?: string,
+): ScenarioStep {
   const step: Record<string, unknown> = { op }
-  for (const f of spec?.fields ?? []) {
+  for (const f of fieldsFor(op, variant)) {
     const v = values[f.name] ?? initialValue(f)
     if (f.kind === 'bool') step[f.name] = v === true
     else if (f.kind === 'flags') step[f.name] = [...(v as readonly string[])]
