@@ -9,7 +9,7 @@
  */
 import type { Draft } from 'immer'
 import type { KernelState } from './state'
-import type { Errno, LockEvent, LockMode, LogLine, Rule, Signal } from './result'
+import type { Effect, EffectObject, Errno, LockEvent, LockMode, LogLine, Rule, Signal } from './result'
 import { LOCK_CLASSES, type LockClassKey } from './locks'
 import { errnoName } from './errno'
 
@@ -34,6 +34,8 @@ export class OpCtx {
   readonly held: Held[] = []
   readonly bugs: string[] = []
   readonly stack: string[] = []
+  /** the state changes made so far, each with the kernel function and the rule behind it */
+  readonly effects: Effect[] = []
   /** task_work queued by this step (the last fput's ____fput), run when the syscall returns */
   readonly taskWork: (() => void)[] = []
   signal: Signal | null = null
@@ -71,6 +73,16 @@ export class OpCtx {
   /** The kernel function currently running. */
   get fn(): string {
     return this.stack[this.stack.length - 1] ?? '?'
+  }
+
+  /** The kernel function that called the running one (the seed function behind a shared helper). */
+  get caller(): string {
+    return this.stack[this.stack.length - 2] ?? this.fn
+  }
+
+  /** A citation for a rule of the running variant's seed: "seed 002 kvm_gmem_punch_hole". */
+  cite(fn: string = this.fn): string {
+    return `${this.seed} ${fn}`
   }
 
   /** Takes a lock; `count` > 1 says the same acquire repeats once per folio of an extent. */
@@ -142,6 +154,15 @@ export class OpCtx {
   }
 
   /**
+   * Records a state change made by the running kernel function: `what` says what it did, as the
+   * kernel does it ("truncated (truncate_inode_pages_range)"), `seed` where the rule comes from.
+   * Call it where the state is written; step() keeps the effects whose object really changed.
+   */
+  effect(object: EffectObject, what: string, seed = this.seed): void {
+    this.effects.push({ fn: this.fn, what, seed, object })
+  }
+
+  /**
    * A decision point of a seed bug: true when the patch runs as written (the bug applies),
    * false when the step runs with the bug fixed. Either way the bug is listed on the step.
    */
@@ -171,6 +192,7 @@ export class OpCtx {
     const site = `${file}:${this.fn}:${cond}`
     if (this.s.warnedOnce.includes(site)) return
     this.s.warnedOnce.push(site)
+    this.effect({ kind: 'kernel', field: 'warnedOnce' }, `WARN_ON_ONCE fired: ${cond} (the site stays quiet from now on)`, file)
     this.warn(file, cond)
   }
 

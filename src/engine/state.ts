@@ -280,6 +280,14 @@ export interface GunyahVm {
   readonly id: string
   readonly label: string
   readonly vmid: number
+  /**
+   * ghvm->kref: the users of the VM. kref_init() in gunyah_vm_alloc() gives the VM fd's
+   * reference, which gunyah_vm_release() drops (gunyah_vm_put); the last put runs
+   * _gunyah_vm_put(). A binding does not count: `b->ghvm` is a plain pointer, the binding pins
+   * the file, not the VM (seed 000/001; semantics.md VD-G2). Optional only so that states
+   * built by hand before the field existed still type-check; the engine always sets it.
+   */
+  readonly refs?: number
   /** gunyah_vm_ensure_started() has run */
   readonly started: boolean
   /** _gunyah_vm_put() has run: the VM is freed */

@@ -10,6 +10,7 @@ import type { Action } from './actions'
 import { DEFAULT_TASK, OpCtx, type TaskInfo } from './ctx'
 import { ENOTTY } from './errno'
 import { KernelOops } from './oops'
+import { changedEffects } from './effects'
 import type { StepResult } from './result'
 import type { KernelState } from './state'
 import { variantDef } from './variants/registry'
@@ -40,6 +41,7 @@ export function step(state: KernelState, action: Action, task: TaskInfo = DEFAUL
     if (ctx.held.length) ctx.bug(`locks held by ${task.task}/${task.pid} at the oops: ${ctx.held.map((h) => h.cls).join(', ')}`)
     ctx.bug(`Fixing recursive fault but reboot is needed! (${task.task} killed)`)
     draft.taint.push(oops)
+    ctx.effects.push({ fn: 'oops_end', what: `tainted (TAINT_DIE): ${oops}`, seed: 'arch/x86/kernel/dumpstack.c oops_end', object: { kind: 'kernel', field: 'taint' } })
     ctx.signal = 'SIGKILL'
   } else if (ctx.held.length) {
     throw new Error(`engine bug: ${action.op} returned with locks held: ${ctx.held.map((h) => h.cls).join(', ')}`)
@@ -59,6 +61,7 @@ export function step(state: KernelState, action: Action, task: TaskInfo = DEFAUL
       locks: ctx.locks,
       rule: ctx.rule,
       bugs: ctx.bugs,
+      effects: changedEffects(state, next, ctx.effects),
     },
   }
 }

@@ -47,6 +47,7 @@ export function allocFile(
 ): string {
   const id = newId(ctx, 'file')
   ctx.s.files[id] = { id, ...f, fCount: 1, bindings: [], released: false }
+  ctx.effect({ kind: 'file', id }, `allocated: a ${f.kind} file with f_count 1`, ctx.cite())
   return id
 }
 
@@ -54,6 +55,7 @@ export function allocFile(
 export function allocInode(ctx: OpCtx, fs: string, sizePages: number, flags: number): string {
   const id = newId(ctx, 'inode')
   ctx.s.inodes[id] = { id, fs, sizePages, flags, folios: [], privateList: [], evicted: false }
+  ctx.effect({ kind: 'inode', id }, `allocated: alloc_anon_inode() on ${fs}, i_size ${sizePages} page(s)`, ctx.cite())
   return id
 }
 
@@ -71,6 +73,7 @@ export function fdAlloc(ctx: OpCtx, fileId: string, cloexec: boolean): number {
   let fd = 3
   while (ctx.s.fds[String(fd)]) fd++
   ctx.s.fds[String(fd)] = { file: fileId, cloexec }
+  ctx.effect({ kind: 'file', id: fileId }, `installed as fd ${fd} (fd_install)`, ctx.cite())
   return fd
 }
 
@@ -83,7 +86,9 @@ export function fdget(ctx: OpCtx, fd: bigint): OpenFile | null {
 
 /** get_file(): one more reference. */
 export function getFile(ctx: OpCtx, fileId: string): void {
-  ctx.s.files[fileId]!.fCount++
+  const f = ctx.s.files[fileId]!
+  f.fCount++
+  ctx.effect({ kind: 'file', id: fileId }, `get_file(): f_count ${f.fCount}`, ctx.cite(ctx.fn))
 }
 
 /**
@@ -95,6 +100,8 @@ export function fput(ctx: OpCtx, fileId: string): void {
   ctx.call('fput', () => {
     const f = ctx.s.files[fileId]!
     f.fCount--
+    const last = f.fCount <= 0
+    ctx.effect({ kind: 'file', id: fileId }, last ? 'fput(): the last reference, ____fput queued as task work' : `fput(): f_count ${f.fCount}`, 'fs/file_table.c fput')
     if (f.fCount > 0) return
     ctx.taskWork.push(() => ctx.call('____fput', () => fputFinal(ctx, fileId)))
   })
@@ -118,6 +125,10 @@ function iputFinal(ctx: OpCtx, inodeId: string, closing: string): void {
   if (!inode || inode.evicted) return
   const stillOpen = Object.values(ctx.s.files).some((g) => g.id !== closing && g.inode === inodeId && g.fCount > 0)
   if (stillOpen) return
-  ctx.call('evict', () => truncateInodePagesRange(ctx, inodeId, 0, Number.MAX_SAFE_INTEGER, 'truncate_inode_pages_final'))
-  inode.evicted = true
+  ctx.call('evict', () => {
+    // seed 002: "the lifetime is associated with the inode, not the file"
+    truncateInodePagesRange(ctx, inodeId, 0, Number.MAX_SAFE_INTEGER, 'truncate_inode_pages_final', 'fs/inode.c evict')
+    inode.evicted = true
+    ctx.effect({ kind: 'inode', id: inodeId }, 'evicted: the last file is gone (iput → evict)', 'fs/inode.c evict')
+  })
 }

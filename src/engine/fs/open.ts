@@ -58,6 +58,7 @@ export function sysClose(ctx: OpCtx, fd: bigint): number {
     const file = fdget(ctx, fd)
     if (!file) return ctx.refuse(-EBADF, 'no such open fd', 'fs/file.c close_fd')
     delete ctx.s.fds[String(fd)]
+    ctx.effect({ kind: 'file', id: file.id }, `fd ${fd} closed (close_fd)`, 'fs/file.c close_fd')
     fput(ctx, file.id)
     return 0
   })

@@ -13,6 +13,7 @@ import { fdget, fput, getFile, newId } from '../fs/file_table'
 import { shouldFail } from '../mm/filemap'
 import {
   bindingText,
+  gunyahGuestMemIsLend,
   ghvmOf,
   GHMF_ALLOW_HUGEPAGE,
   GUNYAH_GMEM,
@@ -58,6 +59,8 @@ export function mtreeInsertRange(ctx: OpCtx, vmId: string, b: GunyahBinding): nu
       return ctx.refuse(-EEXIST, `mtree_insert_range(${tree}, b->gfn, b->gfn + b->nr - 1): the gfn range is taken`, isV15(ctx) ? 'seed 001 gunyah_gmem_add_mapping' : L(460))
     }
     ctx.s.gunyah.vms[vmId]!.bindings = castDraft(rangeStore(ghvmOf(ctx, vmId).bindings, b.gfn, end, { binding: b.id }))
+    const tree = isV15(ctx) ? 'mem_layout' : 'bindings'
+    ctx.effect({ kind: 'gunyah-binding', id: b.id }, `inserted: mtree_insert_range(&ghvm->${tree}, 0x${b.gfn.toString(16)}, +${b.nr})`, ctx.cite(ctx.caller))
     return 0
   })
 }
@@ -71,12 +74,14 @@ export function mtreeErase(ctx: OpCtx, vmId: string, gfn: number): void {
   let tree = vm.bindings
   for (const x of all) tree = rangeStore(tree, x.start, x.end, null)
   ctx.s.gunyah.vms[vmId]!.bindings = castDraft(tree)
+  ctx.effect({ kind: 'gunyah-binding', id: e.value.binding }, `erased: mtree_erase(&ghvm->${isV15(ctx) ? 'mem_layout' : 'bindings'}, gfn)`, ctx.cite())
 }
 
 /** list_del(&b->i_entry) */
 export function listDel(ctx: OpCtx, b: GunyahBinding): void {
   const inode = ctx.s.inodes[b.inode]!
   inode.privateList = inode.privateList.filter((id) => id !== b.id)
+  ctx.effect({ kind: 'inode', id: b.inode }, `list_del(&b->i_entry): binding ${b.id} leaves i_private_list`, ctx.cite())
 }
 
 /**
@@ -92,6 +97,7 @@ export function gunyahGmemRemoveBinding(ctx: OpCtx, b: GunyahBinding): void {
     mtreeErase(ctx, b.vm, b.gfn)
     listDel(ctx, b)
     delete ctx.s.gunyah.bindings[b.id]
+    ctx.effect({ kind: 'gunyah-binding', id: b.id }, 'removed: kfree(b) after reclaim, erase and list_del', L(256))
     fput(ctx, b.file)
   })
 }
@@ -137,10 +143,12 @@ function reinsertAfterTrim(ctx: OpCtx, b: GunyahBinding, before: GunyahBinding):
   if (shouldFail(ctx, 'failslab')) {
     if (ctx.asWritten('B-G17-16')) {
       ctx.s.gunyah.bindings[b.id] = { ...b, orphan: true }
+      ctx.effect({ kind: 'gunyah-binding', id: b.id }, 'half-removed: erased from ghvm->bindings, still on i_private_list (B-G17-16)', L(323))
       ctx.info(`gunyah_guest_mem: binding ${bindingText(b)} is erased from ghvm->bindings but stays on i_private_list (B-G17-16)`)
       return ctx.refuse(-ENOMEM, 'mtree_insert_range() failed after mtree_erase(): the binding is left half-removed', L(323))
     }
     ctx.s.gunyah.bindings[b.id] = before
+    ctx.effect({ kind: 'gunyah-binding', id: b.id }, 'kept unchanged: the allocation failed before the trim (fix of B-G17-16)', L(323))
     mtreeInsertRange(ctx, b.vm, before)
     return ctx.refuse(-ENOMEM, 'the maple-tree node allocation failed before the binding was changed (fix of B-G17-16)', L(323))
   }
@@ -168,6 +176,7 @@ export function gunyahGmemTrimBinding(ctx: OpCtx, b: GunyahBinding, startDelta: 
         mtreeErase(ctx, vmId, b.gfn)
         const next = { ...b, nr: startDelta }
         ctx.s.gunyah.bindings[b.id] = next
+        ctx.effect({ kind: 'gunyah-binding', id: b.id }, `trimmed: the end cut, b->nr = ${startDelta}`, L(322))
         ret = reinsertAfterTrim(ctx, next, b)
       }
     } else if (!startDelta && endDelta) {
@@ -179,6 +188,7 @@ export function gunyahGmemTrimBinding(ctx: OpCtx, b: GunyahBinding, startDelta: 
         const cut = b.nr - endDelta
         const next = { ...b, gfn: b.gfn + cut, iOff: b.iOff + cut, nr: endDelta }
         ctx.s.gunyah.bindings[b.id] = next
+        ctx.effect({ kind: 'gunyah-binding', id: b.id }, `trimmed: the start cut, b->gfn += ${cut}, b->i_off += ${cut}, b->nr = ${endDelta}`, L(332))
         ret = reinsertAfterTrim(ctx, next, b)
       }
     } else {
@@ -263,7 +273,12 @@ export function gunyahGmemAddMapping(ctx: OpCtx, vmId: string, file: OpenFile, a
       ctx.s.gunyah.bindings[b.id] = b
       ret = mtreeInsertRange(ctx, vmId, b)
       if (ret) delete ctx.s.gunyah.bindings[b.id]
-      else ctx.s.inodes[inodeId]!.privateList.unshift(b.id) // list_add(): the head
+      else {
+        ctx.s.inodes[inodeId]!.privateList.unshift(b.id) // list_add(): the head
+        const how = gunyahGuestMemIsLend(b.flags) ? 'lend' : 'share'
+        ctx.effect({ kind: 'gunyah-binding', id: b.id }, `bound: file pages [0x${b.iOff.toString(16)}, +${b.nr}) at gfn 0x${b.gfn.toString(16)} of ${vmId} (${how})`, L(460))
+        ctx.effect({ kind: 'inode', id: inodeId }, `list_add(&b->i_entry, &mapping->i_private_list): binding ${b.id}`, L(465))
+      }
     }
     if (ret) leak()
     ctx.unlock('invalidateLock', inodeId)

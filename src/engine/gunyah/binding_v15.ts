@@ -45,6 +45,7 @@ export function gunyahGmemRemoveBindingV15(ctx: OpCtx, b: GunyahBinding): void {
     mtreeErase(ctx, b.vm, b.gfn)
     listDel(ctx, b)
     delete ctx.s.gunyah.bindings[b.id]
+    ctx.effect({ kind: 'gunyah-binding', id: b.id }, 'removed: kfree(b) after mtree_erase and list_del (no reclaim)', F('gunyah_gmem_remove_binding'))
     const kept = ctx.s.gunyah.vms[b.vm]?.mm.filter((e) => e.value.inode === b.inode && e.start < b.gfn + b.nr && b.gfn < e.end) ?? []
     if (kept.length) ctx.info(`gunyah_guest_mem: binding ${bindingText(b)} is gone but ${b.vm} still maps ${kept.reduce((n, e) => n + Math.min(e.end, b.gfn + b.nr) - Math.max(e.start, b.gfn), 0)} of its pages (no reclaim in v15)`)
   })
@@ -106,7 +107,12 @@ export function gunyahGmemAddMappingV15(ctx: OpCtx, vmId: string, file: OpenFile
       ctx.s.gunyah.bindings[b.id] = b
       ret = mtreeInsertRange(ctx, vmId, b)
       if (ret) delete ctx.s.gunyah.bindings[b.id]
-      else ctx.s.inodes[inodeId]!.privateList.unshift(b.id)
+      else {
+        ctx.s.inodes[inodeId]!.privateList.unshift(b.id)
+        const how = gunyahGuestMemIsLend(b.flags) ? 'lend' : 'share'
+        ctx.effect({ kind: 'gunyah-binding', id: b.id }, `bound: file pages [0x${b.iOff.toString(16)}, +${b.nr}) at gfn 0x${b.gfn.toString(16)} of ${vmId} (${how})`, F('gunyah_gmem_add_mapping'))
+        ctx.effect({ kind: 'inode', id: inodeId }, `list_add(&b->i_entry, &mapping->i_private_list): binding ${b.id}`, F('gunyah_gmem_add_mapping'))
+      }
     }
     if (ret) leak()
     ctx.unlock('invalidateLock', inodeId)
@@ -148,6 +154,7 @@ export function gunyahGmemRemoveMappingV15(ctx: OpCtx, vmId: string, file: OpenF
         if (!ret) {
           mtreeErase(ctx, vmId, b.gfn)
           ctx.s.gunyah.bindings[b.id] = { ...b, nr: startDelta }
+          ctx.effect({ kind: 'gunyah-binding', id: b.id }, `trimmed: "shrink the end", b->nr = ${startDelta}`, cite)
           ret = mtreeInsertRange(ctx, vmId, ctx.s.gunyah.bindings[b.id] as GunyahBinding)
         }
         ctx.unlock('memLock', vmId)
@@ -158,6 +165,7 @@ export function gunyahGmemRemoveMappingV15(ctx: OpCtx, vmId: string, file: OpenF
         if (!ret) {
           mtreeErase(ctx, vmId, b.gfn)
           ctx.s.gunyah.bindings[b.id] = { ...b, gfn: b.gfn + argb.nr, iOff: b.iOff + argb.nr, nr: b.nr - argb.nr }
+          ctx.effect({ kind: 'gunyah-binding', id: b.id }, `trimmed: "Shrink the beginning", b->gfn += ${argb.nr}, b->nr = ${b.nr - argb.nr}`, cite)
           ret = mtreeInsertRange(ctx, vmId, ctx.s.gunyah.bindings[b.id] as GunyahBinding)
         }
         ctx.unlock('memLock', vmId)
@@ -194,10 +202,11 @@ export function gunyahGmemReleaseV15(ctx: OpCtx, fileId: string): void {
     // gunyah_gmem_punch_hole(inode, 0, U64_MAX) → truncate_inode_pages_range(): every folio
     ctx.call('gunyah_gmem_punch_hole', () => {
       unmapMappingPages(ctx, inodeId, 0, Number.MAX_SAFE_INTEGER)
-      truncateInodePagesRange(ctx, inodeId, 0, Number.MAX_SAFE_INTEGER)
-      setPages(ctx, inodeId, 0, Number.MAX_SAFE_INTEGER, null)
+      truncateInodePagesRange(ctx, inodeId, 0, Number.MAX_SAFE_INTEGER, undefined, F('gunyah_gmem_release'))
+      setPages(ctx, inodeId, 0, Number.MAX_SAFE_INTEGER, null, F('gunyah_gmem_release'))
     })
     for (const b of privateList(ctx, inodeId)) gunyahGmemRemoveBindingV15(ctx, b)
     ctx.s.files[fileId]!.released = true
+    ctx.effect({ kind: 'file', id: fileId }, 'released: gunyah_gmem_release() punched the file and removed its bindings', F('gunyah_gmem_release'))
   })
 }

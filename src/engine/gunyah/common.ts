@@ -113,8 +113,29 @@ export function pagesOf(ctx: OpCtx, inodeId: string): RangeMap<GunyahPage> {
 }
 
 /** Sets the ownership of [start, end) of an inode; null forgets it (the folio left the page cache). */
-export function setPages(ctx: OpCtx, inodeId: string, start: number, end: number, page: GunyahPage | null): void {
+export function setPages(ctx: OpCtx, inodeId: string, start: number, end: number, page: GunyahPage | null, seed = ctx.cite(), what?: string): void {
+  const fresh = !ctx.s.gunyah.pages[inodeId]
+  const before = rangeQuery(pagesOf(ctx, inodeId), start, end)
   ctx.s.gunyah.pages[inodeId] = castDraft(rangeStore(pagesOf(ctx, inodeId), start, end, page))
+  // the extent the call changed: all of it when storing (or creating the map), what was there when forgetting
+  const span = page || fresh ? { start, end } : before.length ? { start: before[0]!.start, end: before[before.length - 1]!.end } : null
+  if (!span) return
+  ctx.effect({ kind: 'pages', inode: inodeId, ...span }, what ?? pageChangeText(page), seed)
+}
+
+/** What a change of folio ownership means, in the kernel's words. */
+function pageChangeText(page: GunyahPage | null): string {
+  if (!page) return 'forgotten: the folios left the page cache'
+  switch (page.access) {
+    case 'lent':
+      return `lent to ${page.owner} (PG_private, direct map removed)`
+    case 'shared':
+      return `shared with ${page.owner} (the host keeps access)`
+    case 'reclaimed':
+      return 'reclaimed: back with the host'
+    default:
+      return 'owned by the host'
+  }
 }
 
 export function pageAt(ctx: OpCtx, inodeId: string, index: number): GunyahPage {
@@ -161,5 +182,6 @@ export function folioRuns(ctx: OpCtx, inodeId: string, start: number, end: numbe
 /** kmemleak: an object that lost its last pointer without kfree. */
 export function kmemleak(ctx: OpCtx, what: string): void {
   ctx.s.gunyah.leaked.push(what)
+  ctx.effect({ kind: 'kernel', field: 'leaked' }, `leaked: ${what}`, ctx.cite())
   ctx.info(`kmemleak: unreferenced object (${what}): allocated in ${ctx.fn}, never freed`)
 }

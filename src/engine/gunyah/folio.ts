@@ -11,7 +11,7 @@ import type { OpCtx } from '../ctx'
 import { rangeHoles, rangeQuery, rangeStore } from '../rangemap'
 import { FOLIO_LINEAR, type FolioPage, type Vma } from '../state'
 import { shouldFail } from '../mm/filemap'
-import { folioAt, GHMF_ALLOW_HUGEPAGE, HPAGE_PMD_NR, HPAGE_PMD_ORDER, inodeOfId, type FolioRef } from './common'
+import { folioAt, GHMF_ALLOW_HUGEPAGE, HPAGE_PMD_NR, HPAGE_PMD_ORDER, inodeOfId, S7, type FolioRef } from './common'
 
 export function folioLock(ctx: OpCtx, f: FolioRef): void {
   ctx.lock('folioLock', `${f.inode}:${f.head}`)
@@ -28,6 +28,8 @@ function addFolio(ctx: OpCtx, inodeId: string, index: number, pages: number, ord
   ctx.s.nextPfn += pages
   const inode = ctx.s.inodes[inodeId]!
   inode.folios = castDraft(rangeStore(inodeOfId(ctx, inodeId).folios, index, index + pages, folio, FOLIO_LINEAR))
+  const what = order > 0 ? `allocated: a 2 MiB folio (order ${order}, ${ctx.fn})` : `allocated (${ctx.fn}: filemap_alloc_folio + filemap_add_folio)`
+  ctx.effect({ kind: 'folios', inode: inodeId, start: index, end: index + pages }, what, S7)
 }
 
 /**
@@ -56,6 +58,7 @@ function zeroIfNeeded(ctx: OpCtx, f: FolioRef): void {
   for (const x of e) {
     if (!x.value.uptodate) {
       inode.folios = castDraft(rangeStore(inodeOfId(ctx, f.inode).folios, x.start, x.end, { ...x.value, uptodate: true }, FOLIO_LINEAR))
+      ctx.effect({ kind: 'folios', inode: f.inode, start: x.start, end: x.end }, 'zeroed (folio_zero_range + folio_mark_uptodate)', S7)
     }
   }
 }
@@ -152,12 +155,16 @@ export function gunyahFolioLendSafe(ctx: OpCtx, f: FolioRef): boolean {
 /** The host fault installed a PTE for file page `index` in `vma`. */
 export function recordPte(ctx: OpCtx, vma: Vma, index: number, write: boolean): void {
   ctx.s.gunyah.ptes[vma.id] = castDraft(rangeStore(ctx.s.gunyah.ptes[vma.id] ?? [], index, index + 1, { write }))
+  ctx.effect({ kind: 'vma', id: vma.id }, `host PTE installed for file page 0x${index.toString(16)} (${write ? 'write' : 'read'} fault)`, S7)
 }
 
 /** unmap_mapping_pages(): zaps the host PTEs of file pages [start, end) in every VMA of the inode. */
 export function unmapMappingPages(ctx: OpCtx, inodeId: string, start: number, end: number): void {
   for (const v of vmasOfInode(ctx, inodeId)) {
     const ptes = ctx.s.gunyah.ptes[v.id]
-    if (ptes && rangeQuery(ptes, start, end).length) ctx.s.gunyah.ptes[v.id] = castDraft(rangeStore(ptes, start, end, null))
+    if (ptes && rangeQuery(ptes, start, end).length) {
+      ctx.s.gunyah.ptes[v.id] = castDraft(rangeStore(ptes, start, end, null))
+      ctx.effect({ kind: 'vma', id: v.id }, 'host PTEs zapped (unmap_mapping_pages)', ctx.cite())
+    }
   }
 }

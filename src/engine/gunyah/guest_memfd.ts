@@ -78,7 +78,7 @@ export function gunyahGmemPunchHole(ctx: OpCtx, inodeId: string, offset: bigint,
       const r = gunyahV15ReclaimFileRange(ctx, inodeId, start, end)
       if (r) return r
       unmapMappingPages(ctx, inodeId, start, end)
-      for (const r of truncateInodePagesRange(ctx, inodeId, start, end)) setPages(ctx, inodeId, r.start, r.end, null)
+      for (const r of truncateInodePagesRange(ctx, inodeId, start, end, undefined, S7)) setPages(ctx, inodeId, r.start, r.end, null, S7)
       return 0
     }
     const bytes = ctx.asWritten('B-G17-6')
@@ -241,5 +241,6 @@ export function gunyahGmemReleaseV17(ctx: OpCtx, fileId: string): void {
       throw new KernelOops(`kernel BUG at ${GMEM_SRC}:203! BUG_ON(!list_empty(&inode->i_mapping->i_private_list))`)
     }
     ctx.s.files[fileId]!.released = true
+    ctx.effect({ kind: 'file', id: fileId }, 'released: gunyah_gmem_release() (no binding holds the file)', `${S000} l.197`)
   })
 }

@@ -130,7 +130,8 @@ export function gunyahGmemRemoveFolio(ctx: OpCtx, inodeId: string, seg: Segment)
 export function removeFromPageCache(ctx: OpCtx, inodeId: string, start: number, end: number): void {
   const inode = ctx.s.inodes[inodeId]!
   inode.folios = castDraft(rangeStore(inode.folios, start, end, null, FOLIO_LINEAR))
-  setPages(ctx, inodeId, start, end, null)
+  ctx.effect({ kind: 'folios', inode: inodeId, start, end }, `removed from the page cache (${ctx.fn} → __filemap_remove_folio)`, 'mm/truncate.c invalidate_complete_folio2')
+  setPages(ctx, inodeId, start, end, null, 'mm/truncate.c invalidate_complete_folio2')
 }
 
 /**

@@ -67,6 +67,9 @@ export const GUNYAH_OPS = {
     return withVm(ctx, big(a.vm ?? 0), (vm) => {
       const gfn = Number(asU64(a.gpa ?? 0) >> 12n)
       ctx.s.gunyah.reclaimFails.push(`${vm}:${gfn}`)
+      ctx.call('gmemscope_inject', () =>
+        ctx.effect({ kind: 'kernel', field: 'reclaimFails' }, `armed: the hypervisor will refuse to give back gfn 0x${gfn.toString(16)} of ${vm}`, 'gmemscope fault injection'),
+      )
       ctx.info(`FAULT_INJECTION: the hypervisor refuses to give back gfn 0x${gfn.toString(16)} of ${vm} (GUNYAH_ERROR_DENIED)`)
       return 0
     })
@@ -78,6 +81,18 @@ export function gunyahFops(release: (ctx: OpCtx, fileId: string) => void): Recor
   return {
     [GUNYAH_GMEM]: { regular: true, release, fallocate: gunyahGmemFallocate, mmap: gunyahGmemMmap, fault: gunyahGmemHostFault },
     // gunyah_vm_release() → gunyah_vm_put() → _gunyah_vm_put() (the last reference)
-    [GUNYAH_VM]: { regular: false, release: (ctx, fileId) => ctx.call('gunyah_vm_release', () => gunyahVmPut(ctx, ctx.s.files[fileId]!.vm)) },
+    [GUNYAH_VM]: {
+      regular: false,
+      release: (ctx, fileId) =>
+        ctx.call('gunyah_vm_release', () => {
+          // gunyah_vm_put(): kref_put(&ghvm->kref, _gunyah_vm_put) — the VM fd's reference
+          const vmId = ctx.s.files[fileId]!.vm
+          const vm = ctx.s.gunyah.vms[vmId]!
+          const refs = (vm.refs ?? 1) - 1
+          vm.refs = refs
+          ctx.effect({ kind: 'vm', id: vmId }, `gunyah_vm_put(): kref_put drops the VM fd's reference (refs ${refs})`, `${ctx.seed} gunyah_vm_release`)
+          if (refs === 0) gunyahVmPut(ctx, vmId)
+        }),
+    },
   }
 }

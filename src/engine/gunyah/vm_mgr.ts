@@ -35,10 +35,14 @@ export function gunyahDevIoctlCreateVm(ctx: OpCtx, label: string): number {
   return ctx.call('gunyah_dev_ioctl_create_vm', () => {
     const vmId = newId(ctx, 'ghvm')
     const vmid = Object.keys(ctx.s.gunyah.vms).length + 1
-    ctx.s.gunyah.vms[vmId] = { id: vmId, label, vmid, started: false, destroyed: false, bindings: [], mm: [], demandPaging: [] }
+    // gunyah_vm_alloc(): kref_init(&ghvm->kref), the reference the VM fd holds
+    ctx.s.gunyah.vms[vmId] = { id: vmId, label, vmid, refs: 1, started: false, destroyed: false, bindings: [], mm: [], demandPaging: [] }
+    ctx.effect({ kind: 'vm', id: vmId }, 'created: gunyah_vm_alloc(), kref_init (refs 1, the VM fd)', `${ctx.seed} gunyah_vm_alloc`)
     const fileId = newId(ctx, 'file')
     ctx.s.files[fileId] = { id: fileId, kind: GUNYAH_VM, label, fCount: 1, vm: vmId, inode: null, bindings: [], released: false }
-    return fdAlloc(ctx, fileId, true)
+    const fd = fdAlloc(ctx, fileId, true)
+    ctx.effect({ kind: 'file', id: fileId }, `opened: anon_inode_getfile("gunyah-vm") installed as fd ${fd}`, `${ctx.seed} gunyah_dev_ioctl_create_vm`)
+    return fd
   })
 }
 
@@ -61,6 +65,7 @@ function gunyahGmemSetupDemandPaging(ctx: OpCtx, vmId: string): number {
       if (gunyahGuestMemIsLend(b.flags)) ranges.push([b.gfn, b.nr])
     }
     ctx.s.gunyah.vms[vmId]!.demandPaging = ranges
+    ctx.effect({ kind: 'vm', id: vmId }, `lend ranges registered with the RM for demand paging (${ranges.length})`, S8)
     ctx.unlock(treeLock(ctx), vmId)
     return 0
   })
@@ -74,6 +79,7 @@ export function gunyahVmEnsureStarted(ctx: OpCtx, vmId: string): number {
       const r = gunyahGmemSetupDemandPaging(ctx, vmId)
       if (r) return r
       ctx.s.gunyah.vms[vmId]!.started = true
+      ctx.effect({ kind: 'vm', id: vmId }, 'started: gunyah_vm_start()', S8)
       return 0
     })
   })
@@ -135,10 +141,14 @@ export function gunyahVmPut(ctx: OpCtx, vmId: string): void {
       }
     }
     const g = ctx.s.gunyah.vms[vmId]!
+    const left = g.mm.length ? { start: g.mm[0]!.start, end: g.mm[g.mm.length - 1]!.end } : null
     g.bindings = []
     g.mm = castDraft([])
     g.destroyed = true
     g.started = false
+    const src = `${ctx.seed} _gunyah_vm_put`
+    if (left) ctx.effect({ kind: 'stage2', vm: vmId, ...left }, "mtree_destroy(&ghvm->mm): what reclaim left is lost to the hypervisor", src)
+    ctx.effect({ kind: 'vm', id: vmId }, 'destroyed: _gunyah_vm_put() (the last reference)', src)
   })
 }
 

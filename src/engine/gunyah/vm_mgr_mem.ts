@@ -36,13 +36,17 @@ export function gunyahVmProvideFolio(ctx: OpCtx, vmId: string, f: FolioRef, gfn:
     }
     const entry: GunyahMmEntry = { inode: f.inode, index: f.head, pfn: f.pfn, share, write }
     ctx.s.gunyah.vms[vmId]!.mm = castDraft(rangeStore(vm.mm, gfn, gfn + f.nr, entry, GUNYAH_MM_LINEAR))
+    const how = share ? 'shared' : 'lent'
+    ctx.effect({ kind: 'stage2', vm: vmId, start: gfn, end: gfn + f.nr }, `mapped: mtree_insert_range(&ghvm->mm) + addrspace map (${how}, ${write ? 'RW' : 'RO'})`, S6)
     // folio_get(folio); if (!share) folio_set_private(folio);
-    setPages(ctx, f.inode, f.head, f.head + f.nr, {
-      owner: vmId,
-      access: share ? 'shared' : 'lent',
-      pgPrivate: !share,
-      directMap: share,
-    })
+    setPages(
+      ctx,
+      f.inode,
+      f.head,
+      f.head + f.nr,
+      { owner: vmId, access: how, pgPrivate: !share, directMap: share },
+      S6,
+    )
     return 0
   })
 }
@@ -74,16 +78,20 @@ function reclaimRunLocked(ctx: OpCtx, vmId: string, start: number, end: number, 
         const pages = e.end - e.start
         const was = pageAt(ctx, e.value.inode, e.value.index)
         // if (folio_test_private(folio)) { gunyah_folio_host_reclaim(folio); folio_clear_private(folio); }
-        setPages(ctx, e.value.inode, e.value.index, e.value.index + pages, {
-          owner: 'host',
-          access: 'reclaimed',
-          pgPrivate: false,
-          directMap: true,
-        })
+        setPages(
+          ctx,
+          e.value.inode,
+          e.value.index,
+          e.value.index + pages,
+          { owner: 'host', access: 'reclaimed', pgPrivate: false, directMap: true },
+          S6,
+          `reclaimed from ${vmId}${was.pgPrivate ? ' (PG_private cleared, direct map restored)' : ''}`,
+        )
         if (was.pgPrivate) ctx.call('gunyah_folio_host_reclaim', () => undefined)
       }
       // BUG_ON(mtree_erase(&ghvm->mm, gfn) != entry);
       ctx.s.gunyah.vms[vmId]!.mm = castDraft(rangeStore(ghvmOf(ctx, vmId).mm, a, b, null, GUNYAH_MM_LINEAR))
+      ctx.effect({ kind: 'stage2', vm: vmId, start: a, end: b }, 'unmapped: addrspace_unmap + memextent_donate back, mtree_erase(&ghvm->mm)', S6)
     }
     for (const g of [...refused].sort((x, y) => x - y)) {
       giveBack(at, g)

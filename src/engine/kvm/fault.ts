@@ -68,7 +68,7 @@ function kvmFaultinPfn(ctx: OpCtx, vmId: string, gfn: number, end: number, isPri
       const install = (): void => {
         for (const p of got.pages) {
           const g = slot.baseGfn + p.index - slot.gmem.pgoff
-          kvmMapStage2(ctx, vmId, g, g + p.count, { backing: 'gmem', inode: got.inode, index: p.index, pfn: p.pfn, writable })
+          kvmMapStage2(ctx, vmId, g, g + p.count, { backing: 'gmem', inode: got.inode, index: p.index, pfn: p.pfn, writable }, 'seed 002 kvm_gmem_get_pfn')
         }
       }
       return { kind: 'map', count: got.done, r: got.r, install, slotFlags: slot.flags }
@@ -81,7 +81,7 @@ function kvmFaultinPfn(ctx: OpCtx, vmId: string, gfn: number, end: number, isPri
     const hvaPage = Number(BigInt(slot.userspaceAddr) >> BigInt(PAGE_SHIFT)) + gfn - slot.baseGfn
     const writable = !(slot.flags & KVM_MEM_READONLY)
     const install = (): void =>
-      kvmMapStage2(ctx, vmId, gfn, end, { backing: 'hva', inode: null, index: hvaPage, pfn: hvaPage, writable })
+      kvmMapStage2(ctx, vmId, gfn, end, { backing: 'hva', inode: null, index: hvaPage, pfn: hvaPage, writable }, series)
     return { kind: 'map', count: end - gfn, r: 0, install, slotFlags: slot.flags }
   })
 }

@@ -34,6 +34,7 @@ import { kvmGetKvm, kvmPutKvm } from './kvm_lifetime'
 import { KernelOops } from '../oops'
 
 const SRC = 'virt/kvm/guest_mem.c'
+const SEED = 'seed 002'
 
 /** The file kind of a v11 guest_memfd (its f_op is kvm_gmem_fops). */
 export const KVM_GMEM: FileKind = 'kvm-gmem'
@@ -68,6 +69,8 @@ export function kasanUseAfterFree(ctx: OpCtx, access: string): void {
   ctx.bug(`BUG: KASAN: slab-use-after-free in ${ctx.fn}`)
   ctx.bug(`${access} by task ${ctx.task.task}/${ctx.task.pid}: the object was freed while still referenced`)
   ctx.s.taint.push(`KASAN: slab-use-after-free in ${ctx.fn}`)
+  ctx.effect({ kind: 'kernel', field: 'warnedOnce' }, 'KASAN reported (later reports are suppressed)', 'mm/kasan/report.c')
+  ctx.effect({ kind: 'kernel', field: 'taint' }, `tainted: KASAN slab-use-after-free (${access})`, 'mm/kasan/report.c')
 }
 
 /**
@@ -158,7 +161,7 @@ export function kvmGmemPunchHole(ctx: OpCtx, inodeId: string, offset: bigint, le
     ctx.lock('invalidateLock', inodeId, 'write')
     const gmems = [...inodeOf(ctx, inodeId).privateList]
     for (const g of gmems) kvmGmemInvalidateBegin(ctx, g, start, end)
-    truncateInodePagesRange(ctx, inodeId, start, end)
+    truncateInodePagesRange(ctx, inodeId, start, end, undefined, `${SEED} kvm_gmem_punch_hole`)
     for (const g of gmems) kvmGmemInvalidateEnd(ctx, g, start, end)
     ctx.unlock('invalidateLock', inodeId)
     return 0
@@ -239,10 +242,11 @@ export function kvmGmemRelease(ctx: OpCtx, fileId: string): void {
       if (seen.has(e.value.slot)) continue
       seen.add(e.value.slot)
       // rcu_assign_pointer(slot->gmem.file, NULL)
-      slotOfBinding(ctx, vmId, e.value.slot, 'Write of slot->gmem.file')
+      const slot = slotOfBinding(ctx, vmId, e.value.slot, 'Write of slot->gmem.file')
       for (const s of Object.values(vm.memslots)) if (s.uid === e.value.slot) s.gmem.file = null
       const freed = vm.freedMemslots[e.value.slot]
       if (freed) freed.gmem.file = null
+      ctx.effect({ kind: 'memslot', vm: vmId, key: `${slot.asId}:${slot.id}` }, 'rcu_assign_pointer(slot->gmem.file, NULL)', `${SEED} kvm_gmem_release`)
     }
     ctx.call('synchronize_rcu', () => undefined)
     // seed 002: "Zap all SPTEs pointed at by this file. Do not free the backing memory"
@@ -251,12 +255,16 @@ export function kvmGmemRelease(ctx: OpCtx, fileId: string): void {
     if (inverted) ctx.unlock('slotsLock', vmId)
     const inode = ctx.s.inodes[inodeId]!
     inode.privateList = inode.privateList.filter((g) => g !== fileId)
+    ctx.effect({ kind: 'inode', id: inodeId }, `list_del(&gmem->entry): ${fileId} leaves i_mapping->private_list`, `${SEED} kvm_gmem_release`)
     ctx.unlock('invalidateLock', inodeId)
     if (!inverted) ctx.unlock('slotsLock', vmId)
     // xa_destroy(&gmem->bindings); kfree(gmem);
     const f = ctx.s.files[fileId]!
+    const b = f.bindings
+    if (b.length) ctx.effect({ kind: 'binding', file: fileId, start: b[0]!.start, end: b[b.length - 1]!.end }, 'xa_destroy(&gmem->bindings)', `${SEED} kvm_gmem_release`)
     f.bindings = []
     f.released = true
+    ctx.effect({ kind: 'file', id: fileId }, 'released: kvm_gmem_release() frees the kvm_gmem', `${SEED} kvm_gmem_release`)
     kvmPutKvm(ctx, vmId)
   })
 }
@@ -304,6 +312,7 @@ function kvmGmemCreateFile(ctx: OpCtx, vmId: string, size: bigint, flags: bigint
     kvmGetKvm(ctx, vmId)
     // list_add(&gmem->entry, &inode->i_mapping->private_list)
     ctx.s.inodes[inodeId]!.privateList.unshift(fileId)
+    ctx.effect({ kind: 'inode', id: inodeId }, `list_add(&gmem->entry, &inode->i_mapping->private_list): ${fileId}`, `${SEED} __kvm_gmem_create`)
     return fdAlloc(ctx, fileId, false)
   })
 }

@@ -85,6 +85,7 @@ export function kvmGmemBind(
     } else {
       const f = ctx.s.files[file.id]!
       f.bindings = castDraft(rangeStore(f.bindings as OpenFile['bindings'], start, end, { slot: slot.uid } as Binding))
+      ctx.effect({ kind: 'binding', file: file.id, start, end }, `bound: xa_store_range(bindings, start, end - 1, slot ${slot.uid})`, `${SEED} kvm_gmem_bind`)
     }
     ctx.unlock('invalidateLock', inodeId)
     // "The file pins KVM, not the other way 'round." fput(file) even on success.
@@ -106,6 +107,7 @@ export function kvmGmemUnbind(ctx: OpCtx, slot: SlotRef): void {
     ctx.lock('invalidateLock', inodeId, 'write')
     const f = ctx.s.files[fileId]!
     f.bindings = castDraft(rangeStore(f.bindings as OpenFile['bindings'], start, end, null))
+    ctx.effect({ kind: 'binding', file: fileId, start, end }, 'unbound: xa_store_range(bindings, start, end - 1, NULL)', `${SEED} kvm_gmem_unbind`)
     slot.gmem.file = null
     ctx.call('synchronize_rcu', () => undefined)
     ctx.unlock('invalidateLock', inodeId)

@@ -27,13 +27,17 @@ export function kvmCreateVm(ctx: OpCtx, type: number, label: string): number {
     stage2: [],
     mmu: { inProgress: 0, seq: 0, rangeStart: null, rangeEnd: null },
   }
+  ctx.effect({ kind: 'vm', id: vmId }, 'created: kvm_create_vm(), users_count 1 (the VM fd)', 'virt/kvm/kvm_main.c kvm_create_vm')
   const fileId = allocFile(ctx, { kind: 'kvm-vm', label, vm: vmId, inode: null })
   return fdAlloc(ctx, fileId, true)
 }
 
 /** kvm_get_kvm() */
 export function kvmGetKvm(ctx: OpCtx, vmId: string): void {
-  ctx.s.vms[vmId]!.usersCount++
+  const vm = ctx.s.vms[vmId]!
+  vm.usersCount++
+  // seed 002: "The file pins KVM, not the other way 'round."
+  ctx.effect({ kind: 'vm', id: vmId }, `kvm_get_kvm(): users_count ${vm.usersCount}`, ctx.cite())
 }
 
 /** kvm_put_kvm(): the last reference destroys the VM. */
@@ -41,6 +45,7 @@ export function kvmPutKvm(ctx: OpCtx, vmId: string): void {
   ctx.call('kvm_put_kvm', () => {
     const vm = ctx.s.vms[vmId]!
     vm.usersCount--
+    ctx.effect({ kind: 'vm', id: vmId }, `kvm_put_kvm(): users_count ${vm.usersCount}`, 'virt/kvm/kvm_main.c kvm_put_kvm')
     if (vm.usersCount === 0) kvmDestroyVm(ctx, vmId)
   })
 }
@@ -57,10 +62,15 @@ export function kvmDestroyVm(ctx: OpCtx, vmId: string): void {
         if (kvmSlotCanBePrivate(slot)) kvmGmemUnbind(ctx, slot)
       })
     }
+    const src = 'virt/kvm/kvm_main.c kvm_destroy_vm'
+    for (const key of Object.keys(vm.memslots)) ctx.effect({ kind: 'memslot', vm: vmId, key }, 'freed with the VM (kvm_free_memslots)', src)
+    const s2 = vm.stage2
+    if (s2.length) ctx.effect({ kind: 'stage2', vm: vmId, start: s2[0]!.start, end: s2[s2.length - 1]!.end }, 'page tables freed with the VM (kvm_arch_destroy_vm)', src)
     vm.memslots = {}
     vm.stage2 = castDraft([])
     vm.nrMemslotPages = 0
     vm.destroyed = true
+    ctx.effect({ kind: 'vm', id: vmId }, 'destroyed: the last user is gone (kvm_destroy_vm)', src)
     ctx.info(`kvm: VM ${vm.label || vmId} destroyed`)
   })
 }

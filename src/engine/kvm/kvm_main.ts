@@ -229,7 +229,7 @@ function kvmArchFlushShadowMemslot(ctx: OpCtx, vmId: string, slot: Memslot): voi
   ctx.call('kvm_arch_flush_shadow_memslot', () =>
     ctx.call('kvm_mmu_zap_all_fast', () => {
       kvmMmuLock(ctx, vmId)
-      kvmUnmapGfnRange(ctx, vmId, slot.baseGfn, slot.baseGfn + slot.npages)
+      kvmUnmapGfnRange(ctx, vmId, slot.baseGfn, slot.baseGfn + slot.npages, 'arch/x86/kvm/mmu/mmu.c kvm_arch_flush_shadow_memslot')
       kvmMmuUnlock(ctx, vmId)
     }),
   )
@@ -282,6 +282,7 @@ function kvmSetMemslot(
     if (next) vm.memslots[key] = castDraft(next)
     else delete vm.memslots[key]
     vm.nrMemslotPages += (next?.npages ?? 0) - (old?.npages ?? 0)
+    ctx.effect({ kind: 'memslot', vm: vmId, key }, memslotChangeText(change, old, next), memslotChangeSeed(change, next))
     ctx.call('kvm_commit_memory_region', () => {
       if (!old) return
       if (change === 'DELETE') {
@@ -291,11 +292,32 @@ function kvmSetMemslot(
       } else if (old.gmem.file !== null && kvmSlotCanBePrivate(old)) {
         // kfree(old) without kvm_gmem_unbind(): the gmem xarray still points at it.
         vm.freedMemslots[old.uid] = castDraft(old)
+        ctx.effect({ kind: 'memslot', vm: vmId, key }, 'the old slot is kfree()d with its guest_memfd binding in place (B-K5)', 'seed 002 kvm_set_memslot')
         ctx.because('the old private memslot is kfree()d without kvm_gmem_unbind(): the guest_memfd xarray now points at freed memory (B-K5)')
       }
     })
     return 0
   })
+}
+
+/** What kvm_set_memslot() did to the slot, for the effect it records. */
+export function memslotChangeText(change: string, old: Memslot | null, next: Memslot | null): string {
+  const range = (m: Memslot): string => `gfn 0x${m.baseGfn.toString(16)}+${m.npages}`
+  switch (change) {
+    case 'CREATE':
+      return `created (KVM_MR_CREATE): ${range(next!)}${next!.gmem.file ? `, bound to ${next!.gmem.file} at page ${next!.gmem.pgoff}` : ''}`
+    case 'DELETE':
+      return `deleted (KVM_MR_DELETE): ${range(old!)}`
+    case 'MOVE':
+      return `moved (KVM_MR_MOVE): ${range(old!)} → ${range(next!)}`
+    default:
+      return `flags changed (KVM_MR_FLAGS_ONLY): 0x${old!.flags.toString(16)} → 0x${next!.flags.toString(16)}`
+  }
+}
+
+/** The rule behind a memslot change: private (guest_memfd) slots come from the seed's bind. */
+function memslotChangeSeed(change: string, next: Memslot | null): string {
+  return change === 'CREATE' && next && next.flags & KVM_MEM_PRIVATE ? 'seed 002 __kvm_set_memory_region' : 'virt/kvm/kvm_main.c kvm_set_memslot'
 }
 
 export interface MemoryAttributes {
@@ -336,6 +358,7 @@ export function kvmVmIoctlSetMemAttributes(ctx: OpCtx, vmId: string, a: MemoryAt
       const v = ctx.s.vms[vmId]!
       const value: MemAttribute | null = a.attributes ? { private: true } : null
       v.attributes = castDraft(rangeStore(v.attributes as KvmVm['attributes'], start, end, value))
+      ctx.effect({ kind: 'attributes', vm: vmId, start, end }, `attributes set: ${value ? 'KVM_MEMORY_ATTRIBUTE_PRIVATE' : 'shared (0)'}`, seed)
       ctx.call('kvm_handle_gfn_range', () => {
         kvmMmuLock(ctx, vmId)
         kvmMmuInvalidateEnd(ctx, vmId)

@@ -5,7 +5,7 @@
 import { castDraft } from 'immer'
 import type { OpCtx } from '../ctx'
 import { STAGE2_LINEAR, type KvmVm, type Stage2Page } from '../state'
-import { rangeCount, rangeStore } from '../rangemap'
+import { rangeQuery, rangeStore } from '../rangemap'
 
 export function vmOf(ctx: OpCtx, vmId: string): KvmVm {
   const vm = ctx.s.vms[vmId]
@@ -32,6 +32,7 @@ export function kvmMmuInvalidateBegin(ctx: OpCtx, vmId: string): void {
       mmu.rangeStart = null
       mmu.rangeEnd = null
     }
+    ctx.effect({ kind: 'vm', id: vmId }, `mmu_invalidate_in_progress++ (now ${mmu.inProgress})`, 'virt/kvm/kvm_main.c kvm_mmu_invalidate_begin')
   })
 }
 
@@ -54,23 +55,28 @@ export function kvmMmuInvalidateEnd(ctx: OpCtx, vmId: string): void {
     const mmu = ctx.s.vms[vmId]!.mmu
     mmu.seq++
     mmu.inProgress--
+    ctx.effect({ kind: 'vm', id: vmId }, `mmu_invalidate_seq++, mmu_invalidate_in_progress-- (now ${mmu.inProgress})`, 'virt/kvm/kvm_main.c kvm_mmu_invalidate_end')
     if (mmu.inProgress < 0) ctx.bug(`KVM_BUG_ON(kvm->mmu_invalidate_in_progress < 0)`)
   })
 }
 
 /** Zaps the stage-2 mappings of gfns [start, end); returns true if anything was mapped (flush). */
-export function kvmUnmapGfnRange(ctx: OpCtx, vmId: string, start: number, end: number): boolean {
+export function kvmUnmapGfnRange(ctx: OpCtx, vmId: string, start: number, end: number, seed = ctx.cite()): boolean {
   const vm = ctx.s.vms[vmId]!
-  const zapped = rangeCount(vm.stage2 as KvmVm['stage2'], start, end)
-  if (zapped > 0) vm.stage2 = castDraft(rangeStore(vm.stage2 as KvmVm['stage2'], start, end, null, STAGE2_LINEAR))
-  return zapped > 0
+  const mapped = rangeQuery(vm.stage2 as KvmVm['stage2'], start, end)
+  if (mapped.length > 0) {
+    vm.stage2 = castDraft(rangeStore(vm.stage2 as KvmVm['stage2'], start, end, null, STAGE2_LINEAR))
+    const span = { start: mapped[0]!.start, end: mapped[mapped.length - 1]!.end }
+    ctx.effect({ kind: 'stage2', vm: vmId, ...span }, `zapped by ${ctx.fn}`, seed)
+  }
+  return mapped.length > 0
 }
 
 /** kvm_mmu_unmap_gfn_range(): range_add, then zap. */
-export function kvmMmuUnmapGfnRange(ctx: OpCtx, vmId: string, start: number, end: number): boolean {
+export function kvmMmuUnmapGfnRange(ctx: OpCtx, vmId: string, start: number, end: number, seed = ctx.cite()): boolean {
   return ctx.call('kvm_mmu_unmap_gfn_range', () => {
     kvmMmuInvalidateRangeAdd(ctx, vmId, start, end)
-    return kvmUnmapGfnRange(ctx, vmId, start, end)
+    return kvmUnmapGfnRange(ctx, vmId, start, end, seed)
   })
 }
 
@@ -81,9 +87,12 @@ export function kvmMapStage2(
   start: number,
   end: number,
   page: Stage2Page,
+  seed = ctx.cite(),
 ): void {
   const vm = ctx.s.vms[vmId]!
   vm.stage2 = castDraft(rangeStore(vm.stage2 as KvmVm['stage2'], start, end, page, STAGE2_LINEAR))
+  const to = page.backing === 'gmem' ? `guest_memfd ${page.inode} page ${page.index}` : `hva page 0x${page.index.toString(16)}`
+  ctx.effect({ kind: 'stage2', vm: vmId, start, end }, `mapped by ${ctx.fn}: ${to}, ${page.writable ? 'writable' : 'read-only'}`, seed)
 }
 
 /**

@@ -72,6 +72,7 @@ export function kvmGmemCreate(ctx: OpCtx, vmId: string, size: bigint, flags: big
       const fileId = allocFile(ctx, { kind: KVM_GMEM, label, vm: vmId, inode: inodeId })
       kvmGetKvm(ctx, vmId)
       ctx.s.inodes[inodeId]!.privateList.unshift(fileId)
+      ctx.effect({ kind: 'inode', id: inodeId }, `list_add(&f->entry, &inode->i_mapping->i_private_list): ${fileId}`, up(ctx, '__kvm_gmem_create'))
       return fdAlloc(ctx, fileId, false)
     })
   })
@@ -137,7 +138,7 @@ function kvmGmemPunchHole(ctx: OpCtx, inodeId: string, offset: bigint, len: bigi
     const end = toPages(offset + len)
     ctx.lock('invalidateLock', inodeId, 'write')
     ctx.call('kvm_gmem_invalidate_begin', () => forEachFile(ctx, inodeId, (g) => gmemInvalidateBegin(ctx, g, start, end)))
-    truncateInodePagesRange(ctx, inodeId, start, end)
+    truncateInodePagesRange(ctx, inodeId, start, end, undefined, up(ctx, 'kvm_gmem_punch_hole'))
     ctx.call('kvm_gmem_invalidate_end', () => forEachFile(ctx, inodeId, (g) => gmemInvalidateEnd(ctx, g, start, end)))
     ctx.unlock('invalidateLock', inodeId)
     return 0
@@ -186,17 +187,25 @@ export function kvmGmemRelease(ctx: OpCtx, fileId: string): void {
     const vm = ctx.s.vms[vmId]!
     for (const e of file.bindings) {
       // WRITE_ONCE(slot->gmem.file, NULL)
-      for (const s of Object.values(vm.memslots)) if (s.uid === e.value.slot) s.gmem.file = null
+      for (const [key, s] of Object.entries(vm.memslots)) {
+        if (s.uid !== e.value.slot) continue
+        s.gmem.file = null
+        ctx.effect({ kind: 'memslot', vm: vmId, key }, 'WRITE_ONCE(slot->gmem.file, NULL)', up(ctx, 'kvm_gmem_release'))
+      }
     }
     gmemInvalidateBegin(ctx, fileId, 0, END_OF_FILE)
     gmemInvalidateEnd(ctx, fileId, 0, END_OF_FILE)
     const inode = ctx.s.inodes[inodeId]!
     inode.privateList = inode.privateList.filter((g) => g !== fileId)
+    ctx.effect({ kind: 'inode', id: inodeId }, `list_del(&f->entry): ${fileId} leaves i_mapping->i_private_list`, up(ctx, 'kvm_gmem_release'))
     ctx.unlock('invalidateLock', inodeId)
     ctx.unlock('slotsLock', vmId)
     const f = ctx.s.files[fileId]!
+    const b = f.bindings
+    if (b.length) ctx.effect({ kind: 'binding', file: fileId, start: b[0]!.start, end: b[b.length - 1]!.end }, 'xa_destroy(&f->bindings)', up(ctx, 'kvm_gmem_release'))
     f.bindings = []
     f.released = true
+    ctx.effect({ kind: 'file', id: fileId }, 'released: kvm_gmem_release() frees the gmem_file', up(ctx, 'kvm_gmem_release'))
     kvmPutKvm(ctx, vmId)
   })
 }
@@ -235,6 +244,7 @@ export function kvmGmemBind(ctx: OpCtx, vmId: string, slot: NewSlot, fd: bigint,
     if (kvmGmemSupportsMmap(ctx, inodeId)) slot.flags |= KVM_MEMSLOT_GMEM_ONLY
     const f = ctx.s.files[file.id]!
     f.bindings = castDraft(rangeStore(f.bindings as OpenFile['bindings'], start, end, { slot: slot.uid } as Binding))
+    ctx.effect({ kind: 'binding', file: file.id, start, end }, `bound: xa_store_range(&f->bindings, start, end - 1, slot ${slot.uid})`, src)
     ctx.unlock('invalidateLock', inodeId)
     return 0
   })
@@ -251,6 +261,7 @@ export function kvmGmemUnbind(ctx: OpCtx, slot: NewSlot): void {
     const erase = (): void => {
       const f = ctx.s.files[fileId]!
       f.bindings = castDraft(rangeStore(f.bindings as OpenFile['bindings'], start, end, null))
+      ctx.effect({ kind: 'binding', file: fileId, start, end }, 'unbound: xa_store_range(&f->bindings, start, end - 1, NULL)', up(ctx, '__kvm_gmem_unbind'))
       slot.gmem.file = null
     }
     // get_file_active(): a dying file (f_count 0) is unbound without invalidate_lock (S16)
@@ -287,7 +298,7 @@ export function kvmGmemGetPfn(ctx: OpCtx, slot: Memslot, gfn: number): PfnResult
       if (got.r < 0) return fail(ctx.refuse(-ENOMEM, 'IS_ERR(folio)', src))
       const folio = rangeLoad(inodeOf(ctx, inodeId).folios, index, FOLIO_LINEAR)!
       if (folio.hwpoison) return fail(ctx.refuse(-EHWPOISON, 'folio_test_hwpoison(folio)', src))
-      if (!folio.uptodate) ctx.call('kvm_gmem_prepare_folio', () => lockFolioExtent(ctx, inodeId, index, index + 1, () => folioMarkUptodate(ctx, inodeId, index, index + 1)))
+      if (!folio.uptodate) ctx.call('kvm_gmem_prepare_folio', () => lockFolioExtent(ctx, inodeId, index, index + 1, () => folioMarkUptodate(ctx, inodeId, index, index + 1, up(ctx, 'kvm_gmem_prepare_folio'))))
       return { r: 0, inode: inodeId, index, pfn: folio.pfn }
     })
   })
@@ -348,7 +359,7 @@ export function kvmGmemFaultUserMapping(ctx: OpCtx, vma: Vma, pgoff: number): Si
         return
       }
       // clear_highpage() + kvm_gmem_mark_prepared()
-      if (!folio.uptodate) folioMarkUptodate(ctx, inodeId, pgoff, pgoff + 1)
+      if (!folio.uptodate) folioMarkUptodate(ctx, inodeId, pgoff, pgoff + 1, src)
     })
     return signal
   })

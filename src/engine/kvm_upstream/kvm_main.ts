@@ -14,7 +14,7 @@ import { fdAlloc, newId } from '../fs/file_table'
 import { kvmCreateVm } from '../kvm/kvm_lifetime'
 import { slotKey } from '../kvm/memslot'
 import { kvmMmuInvalidateBegin, kvmMmuInvalidateEnd, kvmMmuInvalidateRangeAdd, kvmMmuLock, kvmMmuUnlock, kvmUnmapGfnRange, vmOf } from '../kvm/mmu'
-import { KVM_MEM_MAX_NR_PAGES, KVM_MEM_SLOTS_NUM, KVM_MMU_MAX_GFN, KVM_USER_MEM_SLOTS, TASK_SIZE_MAX } from '../kvm/kvm_main'
+import { KVM_MEM_MAX_NR_PAGES, KVM_MEM_SLOTS_NUM, KVM_MMU_MAX_GFN, KVM_USER_MEM_SLOTS, TASK_SIZE_MAX, memslotChangeText } from '../kvm/kvm_main'
 import { hasPrivateMem, kvmGmemBind, kvmGmemGetSupportedFlags, kvmGmemUnbind, up } from './guest_memfd'
 import { KVM_CAP, KVM_MEM_GUEST_MEMFD } from './uapi'
 
@@ -44,6 +44,7 @@ export function hostConfig(ctx: OpCtx, a: HostConfigArgs): number {
       tdp: a.tdp,
       addressSpaces: Number(a.addressSpaces),
     }
+    ctx.effect({ kind: 'kernel', field: 'host' }, `KVM host configured: vm_types 0x${a.vmTypes.toString(16)}, memory attributes ${a.memoryAttributes}, tdp ${a.tdp}, ${a.addressSpaces} address space(s)`, 'gmemscope host_config')
     return 0
   })
 }
@@ -110,9 +111,12 @@ export function kvmVmIoctlCreateVcpu(ctx: OpCtx, vmId: string, id: bigint, label
     }
     const vcpu = newId(ctx, 'vcpu')
     ctx.s.kvmUpstream.vcpus[vcpu] = { id: vcpu, vm: vmId, vcpuId }
+    ctx.effect({ kind: 'vcpu', id: vcpu }, `created: vCPU ${vcpuId} (kvm_vm_ioctl_create_vcpu)`, src)
     ctx.s.vms[vmId]!.usersCount++ // kvm_get_kvm(kvm) for the vCPU fd
+    ctx.effect({ kind: 'vm', id: vmId }, `kvm_get_kvm() for the vCPU fd: users_count ${ctx.s.vms[vmId]!.usersCount}`, src)
     const fileId = newId(ctx, 'file')
     ctx.s.files[fileId] = { id: fileId, kind: 'kvm-vcpu', label: label || `kvm-vcpu:${vcpuId}`, fCount: 1, vm: vmId, inode: null, bindings: [], released: false }
+    ctx.effect({ kind: 'file', id: fileId }, 'allocated: the vCPU file (anon_inode_getfile "kvm-vcpu")', src)
     return ctx.call('create_vcpu_fd', () => fdAlloc(ctx, fileId, true))
   })
 }
@@ -230,7 +234,7 @@ function kvmSetMemslot(ctx: OpCtx, vmId: string, old: Memslot | null, next: Mems
         ctx.call('kvm_swap_active_memslots', () => ctx.unlock('slotsArchLock', vmId))
         ctx.call('kvm_arch_flush_shadow_memslot', () => {
           kvmMmuLock(ctx, vmId)
-          kvmUnmapGfnRange(ctx, vmId, old!.baseGfn, old!.baseGfn + old!.npages)
+          kvmUnmapGfnRange(ctx, vmId, old!.baseGfn, old!.baseGfn + old!.npages, up(ctx, 'kvm_invalidate_memslot'))
           kvmMmuUnlock(ctx, vmId)
         })
         ctx.lock('slotsArchLock', vmId)
@@ -246,12 +250,14 @@ function kvmSetMemslot(ctx: OpCtx, vmId: string, old: Memslot | null, next: Mems
     if (next) vm.memslots[key] = castDraft(next)
     else delete vm.memslots[key]
     vm.nrMemslotPages += (next?.npages ?? 0) - (old?.npages ?? 0)
+    ctx.effect({ kind: 'memslot', vm: vmId, key }, memslotChangeText(change, old, next), up(ctx, 'kvm_set_memslot'))
     ctx.call('kvm_commit_memory_region', () => {
       if (change === 'CREATE' || change === 'DELETE') {
         // kvm_arch_commit_memory_region(): kvm_mmu_change_mmu_pages(kvm_mmu_calculate_default_mmu_pages())
         const KVM_PERMILLE_MMU_PAGES = 20
         const KVM_MIN_ALLOC_MMU_PAGES = 64
         ctx.s.kvmUpstream.nMaxMmuPages[vmId] = Math.max(KVM_MIN_ALLOC_MMU_PAGES, Math.floor((vm.nrMemslotPages * KVM_PERMILLE_MMU_PAGES) / 1000))
+        ctx.effect({ kind: 'vm', id: vmId }, `kvm_mmu_change_mmu_pages(): n_max_mmu_pages ${ctx.s.kvmUpstream.nMaxMmuPages[vmId]}`, up(ctx, 'kvm_arch_commit_memory_region'))
       }
       if (old && change === 'DELETE') {
         ctx.call('kvm_free_memslot', () => {
@@ -309,13 +315,14 @@ export function kvmVmIoctlSetMemAttributes(ctx: OpCtx, vmId: string, a: MemoryAt
           for (const [s, e] of inSlots) {
             ctx.call('kvm_pre_set_memory_attributes', () => {
               kvmMmuInvalidateRangeAdd(ctx, vmId, s, e)
-              kvmUnmapGfnRange(ctx, vmId, s, e)
+              kvmUnmapGfnRange(ctx, vmId, s, e, src)
             })
           }
         })
         const v = ctx.s.vms[vmId]!
         const value: MemAttribute | null = priv ? { private: true } : null
         v.attributes = castDraft(rangeStore(v.attributes as KvmVm['attributes'], start, end, value))
+        ctx.effect({ kind: 'attributes', vm: vmId, start, end }, `attributes set: ${value ? 'KVM_MEMORY_ATTRIBUTE_PRIVATE' : 'shared (0)'}`, src)
         handle(() => kvmMmuInvalidateEnd(ctx, vmId))
       }
       ctx.unlock('slotsLock', vmId)

@@ -56,7 +56,7 @@ export function kvmTdpPageFault(ctx: OpCtx, vmId: string, gfn: number, write: bo
       }
       const got = ctx.call('kvm_mmu_faultin_pfn_gmem', () => kvmGmemGetPfn(ctx, slot, gfn))
       if (got.r) return { kind: 'error', r: got.r, memoryFault: true }
-      install = () => kvmMapStage2(ctx, vmId, gfn, gfn + 1, { backing: 'gmem', inode: got.inode, index: got.index, pfn: got.pfn, writable: !(slot.flags & KVM_MEM_READONLY) })
+      install = () => kvmMapStage2(ctx, vmId, gfn, gfn + 1, { backing: 'gmem', inode: got.inode, index: got.index, pfn: got.pfn, writable: !(slot.flags & KVM_MEM_READONLY) }, up(ctx, 'kvm_mmu_faultin_pfn_gmem'))
     } else {
       // __kvm_faultin_pfn(): the shared page through the slot's userspace_addr
       const hva = BigInt(slot.userspaceAddr) + (BigInt(gfn - slot.baseGfn) << BigInt(PAGE_SHIFT))
@@ -67,7 +67,7 @@ export function kvmTdpPageFault(ctx: OpCtx, vmId: string, gfn: number, write: bo
       }
       if (write && slot.flags & KVM_MEM_READONLY) return { kind: 'emulate', why: 'write to a KVM_MEM_READONLY memslot: emulated MMIO' }
       const page = Number(hva >> BigInt(PAGE_SHIFT))
-      install = () => kvmMapStage2(ctx, vmId, gfn, gfn + 1, { backing: 'hva', inode: null, index: page, pfn: page, writable: !(slot.flags & KVM_MEM_READONLY) })
+      install = () => kvmMapStage2(ctx, vmId, gfn, gfn + 1, { backing: 'hva', inode: null, index: page, pfn: page, writable: !(slot.flags & KVM_MEM_READONLY) }, up(ctx, '__kvm_faultin_pfn'))
     }
     const stale = ctx.call('kvm_tdp_mmu_page_fault', () => {
       ctx.lock('mmuLock', vmId, 'read')

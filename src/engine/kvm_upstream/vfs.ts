@@ -134,6 +134,7 @@ export function sysMmap(ctx: OpCtx, fd: bigint, offset: bigint, length: bigint, 
       ctx.s.nextMmapPage += Number(pages) + 1
       getFile(ctx, file.id) // the mapping pins the file
       ctx.s.vmas[vma.id] = vma
+      ctx.effect({ kind: 'vma', id: vma.id }, `mapped: ${vma.pages} page(s) of the file at pgoff ${vma.pgoff}, ${vma.shared ? 'MAP_SHARED' : 'MAP_PRIVATE'}`, MM)
       return start * 4096
     })
   })

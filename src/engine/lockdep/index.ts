@@ -28,3 +28,18 @@ export {
   type SearchBounds,
   type SearchResult,
 } from './interleave'
+export { parseSplats, parseSplat, splatInputProblem, MAX_SPLAT_TEXT, MAX_SPLAT_LINES } from './splat/parse'
+export type {
+  ParsedSplat,
+  SplatType,
+  ChainEntry,
+  HeldLock as SplatHeldLock,
+  HeldLocks,
+  IrqInfo,
+  KernelIdent,
+  LabelledTrace,
+  LockRef,
+  Scenario as SplatScenario,
+  ScenarioRow as SplatScenarioRow,
+  TaskRef,
+} from './splat/types'

@@ -23,6 +23,7 @@ export function shouldFail(ctx: OpCtx, kind: string): boolean {
   const n = ctx.s.inject[kind] ?? 0
   if (n <= 0) return false
   ctx.s.inject[kind] = n - 1
+  ctx.effect({ kind: 'kernel', field: 'inject' }, `${kind} injection consumed: ${ctx.fn} fails`, 'gmemscope fault injection')
   ctx.info(`FAULT_INJECTION: forcing a failure (${kind})`)
   return true
 }
@@ -77,6 +78,11 @@ export function filemapGrabFolioRange(
       ctx.s.inodes[inodeId]!.folios = castDraft(
         rangeStore(inodeOf(ctx, inodeId).folios, hole.start, hole.end, folio, FOLIO_LINEAR),
       )
+      ctx.effect(
+        { kind: 'folios', inode: inodeId, start: hole.start, end: hole.end },
+        'allocated (filemap_grab_folio: filemap_alloc_folio + filemap_add_folio, not uptodate)',
+        ctx.cite(ctx.caller),
+      )
       lockFolioExtent(ctx, inodeId, hole.start, hole.end)
       at = hole.end
     }
@@ -86,12 +92,14 @@ export function filemapGrabFolioRange(
 }
 
 /** Marks [start, end) uptodate (the folios were zeroed). */
-export function folioMarkUptodate(ctx: OpCtx, inodeId: string, start: number, end: number): void {
+export function folioMarkUptodate(ctx: OpCtx, inodeId: string, start: number, end: number, seed = ctx.cite()): void {
   const inode = ctx.s.inodes[inodeId]!
   let folios = inode.folios as Inode['folios']
   for (const e of rangeQuery(folios, start, end, FOLIO_LINEAR)) {
     if (!e.value.uptodate) {
       folios = rangeStore(folios, e.start, e.end, { ...e.value, uptodate: true }, FOLIO_LINEAR)
+      // seed 002: "Use the up-to-date flag to track whether or not the memory has been zeroed"
+      ctx.effect({ kind: 'folios', inode: inodeId, start: e.start, end: e.end }, 'zeroed (folio_mark_uptodate)', seed)
     }
   }
   inode.folios = castDraft(folios)
@@ -109,6 +117,7 @@ export function truncateInodePagesRange(
   start: number,
   end: number,
   fn = 'truncate_inode_pages_range',
+  seed = ctx.cite(),
 ): { start: number; end: number }[] {
   return ctx.call(fn, () => {
     const inode = ctx.s.inodes[inodeId]!
@@ -123,7 +132,10 @@ export function truncateInodePagesRange(
       if (lo < hi) removed.push({ start: lo, end: hi })
     }
     let folios = inode.folios as Inode['folios']
-    for (const r of removed) folios = rangeStore(folios, r.start, r.end, null, FOLIO_LINEAR)
+    for (const r of removed) {
+      folios = rangeStore(folios, r.start, r.end, null, FOLIO_LINEAR)
+      ctx.effect({ kind: 'folios', inode: inodeId, start: r.start, end: r.end }, `truncated (${fn})`, seed)
+    }
     inode.folios = castDraft(folios)
     return removed
   })

@@ -38,6 +38,7 @@ export function memoryFailure(ctx: OpCtx, fd: bigint, offset: bigint, errorRemov
       return ctx.refuse(-EHWPOISON, 'TestSetPageHWPoison(p): already poisoned', MF)
     }
     inode.folios = castDraft(rangeStore(inode.folios, index, index + 1, { ...folio, hwpoison: true }, FOLIO_LINEAR))
+    ctx.effect({ kind: 'folios', inode: inodeId, start: index, end: index + 1 }, 'marked HWPoison by memory_failure (TestSetPageHWPoison)', MF)
     ctx.lock('folioLock', `${inodeId}:${index}`)
     const result = ctx.call('me_pagecache_clean', () => ctx.call('truncate_error_page', () => errorRemovePage(ctx, inodeId, index)))
     ctx.unlock('folioLock', `${inodeId}:${index}`)

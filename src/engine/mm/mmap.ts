@@ -55,6 +55,7 @@ export function sysMmap(
     ctx.s.nextMmapPage += Number(pages) + 1
     getFile(ctx, file.id)
     ctx.s.vmas[vma.id] = vma
+    ctx.effect({ kind: 'vma', id: vma.id }, `mapped: ${vma.pages} page(s) of the file at pgoff ${vma.pgoff}, ${vma.shared ? 'MAP_SHARED' : 'MAP_PRIVATE'}`, MM)
     return start * 4096
   })
 }
@@ -68,6 +69,7 @@ export function sysMunmap(ctx: OpCtx, addr: bigint, length: bigint): number {
     for (const vma of Object.values(ctx.s.vmas)) {
       if (vma.start < end && start < vma.start + vma.pages) {
         delete ctx.s.vmas[vma.id]
+        ctx.effect({ kind: 'vma', id: vma.id }, 'unmapped (do_vmi_munmap)', 'mm/mmap.c do_vmi_munmap')
         fput(ctx, vma.file)
       }
     }

@@ -61,6 +61,7 @@ export const COMMON_SYSCALLS = {
   close: on<'close'>((ctx, a) => sysClose(ctx, big(a.fd))),
   inject: on<'inject'>((ctx, a) => {
     ctx.s.inject[a.kind] = (ctx.s.inject[a.kind] ?? 0) + 1
+    ctx.call('gmemscope_inject', () => ctx.effect({ kind: 'kernel', field: 'inject' }, `armed: the next ${a.kind} fails`, 'gmemscope fault injection'))
     return 0
   }),
 }
