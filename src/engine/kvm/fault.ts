@@ -79,6 +79,14 @@ function kvmFaultinPfn(ctx: OpCtx, vmId: string, gfn: number, end: number, isPri
       return exit(0, 'KVM_EXIT_MMIO')
     }
     const hvaPage = Number(BigInt(slot.userspaceAddr) >> BigInt(PAGE_SHIFT)) + gfn - slot.baseGfn
+    // hva_to_pfn(): the VMM's anonymous memory is not modelled page by page, so the slow path is
+    // taken: get_user_pages_unlocked() faults the page in under mmap_lock (read).
+    ctx.call('hva_to_pfn', () =>
+      ctx.call('get_user_pages_unlocked', () => {
+        ctx.lock('mmapLock', 'mm', 'read')
+        ctx.unlock('mmapLock', 'mm')
+      }),
+    )
     const writable = !(slot.flags & KVM_MEM_READONLY)
     const install = (): void =>
       kvmMapStage2(ctx, vmId, gfn, end, { backing: 'hva', inode: null, index: hvaPage, pfn: hvaPage, writable }, series)

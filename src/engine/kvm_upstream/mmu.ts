@@ -60,7 +60,10 @@ export function kvmTdpPageFault(ctx: OpCtx, vmId: string, gfn: number, write: bo
     } else {
       // __kvm_faultin_pfn(): the shared page through the slot's userspace_addr
       const hva = BigInt(slot.userspaceAddr) + (BigInt(gfn - slot.baseGfn) << BigInt(PAGE_SHIFT))
-      const vma = findVma(ctx, hva)
+      // hva_to_pfn() → get_user_pages_unlocked(): the VMA lookup and fault under mmap_lock (read)
+      ctx.lock('mmapLock', 'mm', 'read')
+      const vma = ctx.call('hva_to_pfn', () => findVma(ctx, hva))
+      ctx.unlock('mmapLock', 'mm')
       if (!vma) {
         ctx.refuse(-EFAULT, 'hva_to_pfn(): no VMA at the memslot\'s userspace_addr (KVM_PFN_ERR_FAULT)', up(ctx, 'kvm_handle_error_pfn'))
         return { kind: 'error', r: -EFAULT, memoryFault: false }

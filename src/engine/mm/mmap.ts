@@ -10,6 +10,7 @@ import { pageAligned, PAGE_SHIFT, toPages } from '../u64'
 import { MAP_PRIVATE, MAP_SHARED, PROT_WRITE } from '../uapi'
 import { fdget, fileOf, fileOpsOf, fput, getFile, newId } from '../fs/file_table'
 import type { Signal } from '../result'
+import { variantDef } from '../variants/registry'
 
 const MM = 'mm/mmap.c do_mmap'
 
@@ -66,6 +67,20 @@ export function sysMunmap(ctx: OpCtx, addr: bigint, length: bigint): number {
     if (!pageAligned(addr) || length === 0n) return ctx.refuse(-EINVAL, 'start & ~PAGE_MASK || len == 0', 'mm/mmap.c do_vmi_munmap')
     const start = Number(addr >> BigInt(PAGE_SHIFT))
     const end = start + Number((length + 4095n) >> BigInt(PAGE_SHIFT))
+    ctx.lock('mmapLock', 'mm', 'write')
+    const r = doVmiMunmap(ctx, start, end)
+    ctx.unlock('mmapLock', 'mm')
+    return r
+  })
+}
+
+/**
+ * do_vmi_munmap() under mmap_lock (write): the mappings in [start, end) go, and the process's
+ * MMU notifiers (KVM's) are told before the pages are unmapped (unmap_region).
+ */
+function doVmiMunmap(ctx: OpCtx, start: number, end: number): number {
+  return ctx.call('do_vmi_munmap', () => {
+    ctx.call('unmap_region', () => variantDef(ctx.s.variant).mmuNotifier?.(ctx, start, end))
     for (const vma of Object.values(ctx.s.vmas)) {
       if (vma.start < end && start < vma.start + vma.pages) {
         delete ctx.s.vmas[vma.id]

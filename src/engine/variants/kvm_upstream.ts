@@ -28,6 +28,7 @@ import {
 import { kvmGuestAccess, kvmVcpuPreFaultMemory } from '../kvm_upstream/mmu'
 import { hostAccess, sysFtruncate, sysLseek, sysMmap, sysPreadPwrite, sysReadWrite } from '../kvm_upstream/vfs'
 import { KVM_UPSTREAM_CONSTANTS } from '../kvm_upstream/uapi'
+import { kvmMmuNotifierInvalidateRange } from '../kvm/mmu_notifier'
 import { registerVariant, type Handler, type VariantDef } from './registry'
 import { COMMON_SYSCALLS, decodeMemAttributes, decodeMemoryRegion2, on, withVmOf } from './handlers'
 
@@ -149,7 +150,7 @@ export const KVM_UPSTREAM_FOPS: VariantDef['fops'] = {
 
 export function registerKvmUpstreamLike(variant: Variant, title: string, seed: string, constants: typeof KVM_UPSTREAM_CONSTANTS): void {
   registerConstants(variant, constants)
-  registerVariant({ variant, title, seed, ops: KVM_UPSTREAM_OPS, fops: KVM_UPSTREAM_FOPS, constants, bugs: [] })
+  registerVariant({ variant, title, seed, ops: KVM_UPSTREAM_OPS, fops: KVM_UPSTREAM_FOPS, constants, bugs: [], mmuNotifier: kvmMmuNotifierInvalidateRange })
 }
 
 registerKvmUpstreamLike('kvm-upstream', 'guest_memfd in Linux 6.18 (upstream)', 'upstream 6.18', KVM_UPSTREAM_CONSTANTS)

@@ -16,6 +16,7 @@ import {
 import { kvmGuestAccess, kvmVcpuMapMemory } from '../kvm/fault'
 import { kvmPutKvm } from '../kvm/kvm_lifetime'
 import { memoryFailure } from '../mm/memory_failure'
+import { kvmMmuNotifierInvalidateRange } from '../kvm/mmu_notifier'
 import { registerVariant, type Handler } from './registry'
 import { COMMON_MM, COMMON_SYSCALLS, decodeMemAttributes, decodeMemoryRegion2, on, withVmOf } from './handlers'
 
@@ -79,4 +80,5 @@ registerVariant({
   },
   constants: constantsOf('kvm-v11'),
   bugs: KVM_V11_BUGS,
+  mmuNotifier: kvmMmuNotifierInvalidateRange,
 })

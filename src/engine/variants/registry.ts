@@ -25,6 +25,8 @@ export interface VariantDef {
   readonly constants: ConstantTable
   /** the seed bugs the fixes switch corrects, by id */
   readonly bugs: readonly string[]
+  /** mmu_notifier_invalidate_range_start/_end for an unmap of the VMM's host pages [start, end) */
+  readonly mmuNotifier?: (ctx: OpCtx, start: number, end: number) => void
 }
 
 const VARIANT_DEFS = new Map<Variant, VariantDef>()
