@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:http'
 import { extname, join, normalize, resolve } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { build } from 'vite'
+import type { AppBenchResult } from '../bench/app'
 import type { RenderResult } from '../bench/render'
 
 export const ROOT = resolve(import.meta.dirname, '..')
@@ -124,6 +125,41 @@ export async function measureRender(o: RenderOptions): Promise<RenderResult & { 
     const err = await page.evaluate(() => window.__benchError)
     if (err) throw new Error(`render page: ${err}`)
     const result = (await page.evaluate(() => window.__benchResult))!
+    return { ...result, chromium: browser.version() }
+  } finally {
+    await browser.close()
+    server.close()
+  }
+}
+
+/**
+ * Builds bench/app.html (the real app on the 1 Mi-folio file, through the project's Vite config),
+ * opens it in headless Chromium and returns what the page measured.
+ */
+export async function measureAppRender(o: RenderOptions): Promise<AppBenchResult & { chromium: string }> {
+  const outDir = join(CACHE, 'app')
+  await build({
+    root: ROOT,
+    logLevel: 'error',
+    base: './',
+    build: { outDir, emptyOutDir: true, reportCompressedSize: false, rollupOptions: { input: join(ROOT, 'bench/app.html') } },
+  })
+  const { chromium } = await import('playwright-core')
+  const { server, url } = await serve(outDir)
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  })
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 })
+    await page.goto(`${url}/bench/app.html?pages=${o.pages}&seconds=${o.seconds}`)
+    await page.waitForFunction(() => window.__appBenchResult !== undefined || window.__appBenchError !== undefined, undefined, {
+      timeout: 180_000 + o.seconds * 1000,
+      polling: 250,
+    })
+    const err = await page.evaluate(() => window.__appBenchError)
+    if (err) throw new Error(`app page: ${err}`)
+    const result = (await page.evaluate(() => window.__appBenchResult))!
     return { ...result, chromium: browser.version() }
   } finally {
     await browser.close()

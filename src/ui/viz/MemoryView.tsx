@@ -1,7 +1,7 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, type RefObject } from 'react'
 import { select, zoom as d3zoom, zoomIdentity, type ZoomBehavior } from 'd3'
-import { bindingViews, changedSpans } from '../../engine/selectors'
-import { selectConstants, selectCurrentState, selectFrame, selectPreviousState, useAppStore, useAppStoreApi, type Selection } from '../../store'
+import { bindingViews } from '../../engine/selectors'
+import { selectChanges, selectConstants, selectCurrentState, selectFrame, selectPreviousState, useAppStore, useAppStoreApi, type Selection } from '../../store'
 import { RectCanvas } from './canvas/RectCanvas'
 import { LaneOverlay, SelectionBox } from './LaneOverlay'
 import { layoutMemory, type MemoryLayout } from './layout/memory'
@@ -93,7 +93,8 @@ export function MemoryView() {
   const selection = useAppStore((s) => s.selection)
   const [ref, width] = useWidth()
   const svg = useRef<SVGSVGElement>(null)
-  const changes = useMemo(() => (state ? changedSpans(prev, state, constants) : undefined), [state, prev, constants])
+  // memoised per state in the store's derived selectors: compares only what the step replaced
+  const changes = useAppStore(selectChanges)
   const layout = useMemo(() => (state && frame ? layoutMemory(state, constants, width, frame, zoom, changes) : null), [state, constants, width, frame, zoom, changes])
   const newRibbons = useMemo(() => {
     if (!state || !prev) return new Set<string>()

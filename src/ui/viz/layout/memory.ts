@@ -5,7 +5,7 @@
  */
 import type { KernelState } from '../../../engine'
 import type { ConstantTable } from '../../../engine/uapi'
-import { addressSpaces, bindingViews, type ChangedSpans } from '../../../engine/selectors'
+import { addressSpaces, bindingViews, type AddressSpace, type BindingView, type ChangedSpans } from '../../../engine/selectors'
 import { layoutFileLane } from './fileLane'
 import { layoutGpaLane } from './gpaLane'
 import type { RunFrame } from '../../../engine/selectors'
@@ -22,6 +22,18 @@ export interface MemoryLayout {
 
 const NO_CHANGES: ChangedSpans = { files: {}, vms: {} }
 
+/** addressSpaces and bindingViews once per (state, constants): a zoom frame reuses them. */
+const perState = new WeakMap<KernelState, { constants: ConstantTable; spaces: Map<string, AddressSpace>; bindings: BindingView[] }>()
+
+function stateViews(state: KernelState, constants: ConstantTable) {
+  let v = perState.get(state)
+  if (!v || v.constants !== constants) {
+    v = { constants, spaces: new Map(addressSpaces(state, constants).map((s) => [s.id, s])), bindings: bindingViews(state, constants) }
+    perState.set(state, v)
+  }
+  return v
+}
+
 export function layoutMemory(
   state: KernelState,
   constants: ConstantTable,
@@ -31,7 +43,7 @@ export function layoutMemory(
   changes: ChangedSpans = NO_CHANGES,
 ): MemoryLayout {
   let y = 4
-  const spaces = new Map(addressSpaces(state, constants).map((s) => [s.id, s]))
+  const { spaces, bindings } = stateViews(state, constants)
   const gpaLanes: Lane[] = []
   for (const f of frame.vms) {
     const lane = layoutGpaLane({ id: f.id, space: spaces.get(f.id) ?? null, domain: f.domain, segments: f.segments, y, width, zoom, changed: changes.vms[f.id] ?? [] })
@@ -45,5 +57,5 @@ export function layoutMemory(
     fileLanes.push(lane)
     y += lane.height + METRICS.laneGap
   }
-  return { width, height: y, gpaLanes, fileLanes, ribbons: layoutRibbons(bindingViews(state, constants), gpaLanes, fileLanes) }
+  return { width, height: y, gpaLanes, fileLanes, ribbons: layoutRibbons(bindings, gpaLanes, fileLanes) }
 }
