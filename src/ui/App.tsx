@@ -10,6 +10,7 @@ import { ShareMenu } from './panels/ShareMenu'
 import { StepControls } from './panels/StepControls'
 import { StepList } from './panels/StepList'
 import { Timeline } from './panels/Timeline'
+import { Guard, PanelBoundary } from './PanelBoundary'
 import { BUILTIN_SCENARIOS, defaultBuiltin, type BuiltinScenario } from './scenarios'
 import { SidePanel } from './Tabs'
 import { useTimelineKeys } from './useTimelineKeys'
@@ -86,29 +87,59 @@ function Shell({ store, scenarios }: { store: AppStore; scenarios: readonly Buil
     <div className="app">
       <header className="app-header">
         <h1>gmemscope</h1>
-        <ScenarioPicker scenarios={scenarios} onInvalid={setInvalid} />
-        <FixesToggle />
-        <StepControls />
-        <Timeline />
-        <ShareMenu />
+        <Guard name="Scenario picker">
+          <ScenarioPicker scenarios={scenarios} onInvalid={setInvalid} />
+        </Guard>
+        <Guard name="Fixes toggle">
+          <FixesToggle />
+        </Guard>
+        <Guard name="Step controls">
+          <StepControls />
+        </Guard>
+        <Guard name="Timeline">
+          <Timeline />
+        </Guard>
+        <Guard name="Share and export">
+          <ShareMenu />
+        </Guard>
         <ThemeAndHelp />
       </header>
-      <ScenarioTitle />
+      <Guard name="Scenario title">
+        <ScenarioTitle />
+      </Guard>
       <MessageBanner />
       <ScenarioErrors entry={invalid} scenarios={scenarios} />
       <main className={wide ? 'app-main wide-side' : 'app-main'}>
-        <StepList />
+        <Guard name="Step list">
+          <StepList />
+        </Guard>
         <div className="center">
-          <Narration />
-          <Legend />
-          <ViewControls />
-          <MemoryView />
-          <Lifetimes />
-          <ExtentsTable />
+          <Guard name="Narration">
+            <Narration />
+          </Guard>
+          <Guard name="Legend">
+            <Legend />
+          </Guard>
+          <Guard name="View controls">
+            <ViewControls />
+          </Guard>
+          <Guard name="Memory view">
+            <MemoryView />
+          </Guard>
+          <Guard name="Lifetimes">
+            <Lifetimes />
+          </Guard>
+          <Guard name="Extents table">
+            <ExtentsTable />
+          </Guard>
         </div>
-        <SidePanel />
+        <Guard name="Side panel">
+          <SidePanel />
+        </Guard>
       </main>
-      <HelpDialog />
+      <Guard name="Help">
+        <HelpDialog />
+      </Guard>
     </div>
   )
 }
@@ -118,7 +149,9 @@ export function App({ store, scenarios = BUILTIN_SCENARIOS }: { store?: AppStore
   const [own] = useState(() => store ?? createDefaultStore())
   return (
     <AppStoreProvider store={own}>
-      <Shell store={own} scenarios={scenarios} />
+      <PanelBoundary name="gmemscope" store={own}>
+        <Shell store={own} scenarios={scenarios} />
+      </PanelBoundary>
     </AppStoreProvider>
   )
 }

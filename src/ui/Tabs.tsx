@@ -5,6 +5,7 @@ import { LogPanel } from './panels/LogPanel'
 import { OpPalette } from './panels/OpPalette'
 import { SelectionDetails } from './panels/SelectionDetails'
 import { StepDetails } from './panels/StepDetails'
+import { Guard } from './PanelBoundary'
 
 const TABS: readonly { id: Tab; label: string; key?: string }[] = [
   { id: 'step', label: 'Step' },
@@ -39,13 +40,29 @@ export function SidePanel() {
       <div role="tabpanel" id={`${id}-panel`} aria-labelledby={`${id}-${tab}`} className="tab-body">
         {tab === 'step' && (
           <>
-            <StepDetails />
-            <SelectionDetails />
+            <Guard name="Step details">
+              <StepDetails />
+            </Guard>
+            <Guard name="Selection details">
+              <SelectionDetails />
+            </Guard>
           </>
         )}
-        {tab === 'locks' && <LockPanel />}
-        {tab === 'log' && <LogPanel />}
-        {tab === 'ops' && <OpPalette />}
+        {tab === 'locks' && (
+          <Guard name="Locks">
+            <LockPanel />
+          </Guard>
+        )}
+        {tab === 'log' && (
+          <Guard name="Kernel log">
+            <LogPanel />
+          </Guard>
+        )}
+        {tab === 'ops' && (
+          <Guard name="Operations">
+            <OpPalette />
+          </Guard>
+        )}
       </div>
     </div>
   )

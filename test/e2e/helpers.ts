@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { expect, type Page } from '@playwright/test';
 
 export async function pressTimes(page: Page, key: string, n: number) {
@@ -31,7 +32,8 @@ export async function stepTo(page: Page, n: number) {
 
 /** Runs axe-core in the page; returns the serious and critical violations. */
 export async function axeSerious(page: Page) {
-  await page.addScriptTag({ path: 'node_modules/axe-core/axe.min.js' });
+  // evaluated rather than added as a <script>: the built app's CSP refuses inline scripts
+  await page.evaluate(readFileSync('node_modules/axe-core/axe.min.js', 'utf8'));
   const result = await page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: { id: string; impact: string | null; nodes: { target: unknown }[] }[] }> } }).axe;
     return axe.run(document, { resultTypes: ['violations'] });

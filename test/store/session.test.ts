@@ -57,7 +57,7 @@ describe('saved session', () => {
 
   it('a corrupt or outdated entry is named', () => {
     expect(decodeSession('{', isBuiltin)).toMatchObject({ ok: false, errors: [expect.stringContaining('not valid JSON')] })
-    expect(decodeSession('{"v":0,"cursor":0}', isBuiltin)).toMatchObject({ ok: false, errors: [expect.stringContaining('saved by another version')] })
+    expect(decodeSession('{"v":0,"cursor":0}', isBuiltin)).toMatchObject({ ok: false, errors: [expect.stringContaining('saved by an older version')] })
     expect(decodeSession('{"v":1,"cursor":0,"source":null,"scenario":{}}', isBuiltin)).toMatchObject({ ok: false, where: 'the saved session (scenario)' })
   })
 })

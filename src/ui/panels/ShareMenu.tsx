@@ -1,4 +1,5 @@
 import { useId, useRef } from 'react'
+import { MAX_SCENARIO_TEXT, parseScenario } from '../../engine/scenario'
 import { changedSpans } from '../../engine/selectors'
 import { selectConstants, selectCurrentState, selectFrame, selectPreviousState, useAppStoreApi } from '../../store'
 import { encodeShareUrl } from '../../store/share'
@@ -6,6 +7,7 @@ import { download, downloadText } from '../export/download'
 import { memoryViewSvg, svgToPng } from '../export/viewExport'
 import { vitestFileName, vitestSpec } from '../export/vitestExport'
 import { layoutMemory } from '../viz/layout/memory'
+import { exportBaseName, exportScenarioJson } from './exportScenario'
 
 /** Link, import and export: scenario JSON, the views as SVG/PNG, the scenario as a vitest spec. */
 export function ShareMenu() {
@@ -25,7 +27,7 @@ export function ShareMenu() {
     const text = memoryViewSvg(document, [...layout.gpaLanes, ...layout.fileLanes].flatMap((l) => l.rects))
     return text ? { text, w: layout.width, h: layout.height } : null
   }
-  const base = () => (store.getState().source ?? 'scenario').replace(/[^a-zA-Z0-9._-]/g, '_')
+  const base = () => exportBaseName(store.getState())
   return (
     <details className="share-menu">
       <summary>Share / export</summary>
@@ -54,22 +56,32 @@ export function ShareMenu() {
           const f = e.target.files?.[0]
           e.target.value = ''
           if (!f) return
-          const text = await f.text()
-          let json: unknown
-          try {
-            json = JSON.parse(text)
-          } catch (err) {
-            fail(`${f.name} is not valid JSON; the current session is unchanged`, [(err as Error).message])
+          const name = f.name.slice(0, 120)
+          // a UTF-8 file of N bytes is at most N characters: the size bounds the text before it is read
+          if (f.size > MAX_SCENARIO_TEXT) {
+            fail(`${name} is too large; the current session is unchanged`, [`(file): ${f.size} bytes is more than the limit of ${MAX_SCENARIO_TEXT}`])
             return
           }
-          store.getState().importScenario(json, f.name)
+          let text: string
+          try {
+            text = await f.text()
+          } catch (err) {
+            fail(`${name} could not be read; the current session is unchanged`, [String((err as Error)?.message ?? err)])
+            return
+          }
+          const parsed = parseScenario(text)
+          if (!parsed.ok) {
+            fail(`${name} is not a valid scenario; the current session is unchanged`, parsed.errors)
+            return
+          }
+          const json: unknown = parsed.scenario
+          store.getState().importScenario(json, name)
         }}
       />
       <button
         type="button"
         onClick={() => {
-          const s = store.getState().scenario
-          if (s) downloadText(`${base()}.json`, `${JSON.stringify(s, null, 2)}\n`, 'application/json')
+          exportScenarioJson(store.getState())
         }}
       >
         Export JSON

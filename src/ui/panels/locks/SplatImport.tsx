@@ -1,19 +1,37 @@
 import { useId, useState } from 'react'
-import { parseSplats, type ParsedSplat } from '../../../engine/lockdep/splat/parse'
+import { parseSplats, splatInputProblem, type ParsedSplat } from '../../../engine/lockdep/splat/parse'
 
 /** Paste a kernel log: each lockdep splat in it is parsed and listed with its classes and chain. */
 export function SplatImport() {
   const id = useId()
   const [text, setText] = useState('')
   const [splats, setSplats] = useState<ParsedSplat[] | null>(null)
+  const [problem, setProblem] = useState<string | null>(null)
   return (
     <section className="splat-import" aria-label="Imported splats">
       <label htmlFor={id}>Paste a kernel log with lockdep splats</label>
       <textarea id={id} rows={4} value={text} onChange={(e) => setText(e.target.value)} spellCheck={false} />
-      <button type="button" onClick={() => setSplats(parseSplats(text))}>
+      <button
+        type="button"
+        onClick={() => {
+          const why = splatInputProblem(text)
+          setProblem(why)
+          setSplats(why === null ? parseSplats(text) : null)
+        }}
+      >
         Parse splats
       </button>
-      {splats && splats.length === 0 && <p className="none">No lockdep splat found in the pasted text.</p>}
+      {problem !== null && (
+        <p className="message error" role="alert">
+          The paste was not parsed: {problem}.
+        </p>
+      )}
+      {splats && splats.length === 0 && (
+        <p className="none" role="status">
+          No lockdep splat found in the pasted text (a report starts at a line like “WARNING: possible circular locking dependency detected” and needs
+          its lock lines; a truncated or garbled report gives nothing).
+        </p>
+      )}
       {splats && splats.length > 0 && (
         <ol className="splats">
           {splats.map((s, i) => (
