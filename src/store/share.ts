@@ -8,7 +8,7 @@
  * `gmemscope.session.bad` and reported.
  */
 import { compressToEncodedURIComponent } from 'lz-string'
-import { MAX_JSON_DEPTH, MAX_SCENARIO_TEXT, parseScenario, validateScenario, type Scenario } from '../engine/scenario'
+import { jsonNestedTooDeep, MAX_JSON_DEPTH, MAX_SCENARIO_TEXT, parseScenario, validateScenario, type Scenario } from '../engine/scenario'
 import { decompressUriBounded } from './lzBounded'
 import { SPEEDS, type Theme } from './view'
 
@@ -100,23 +100,6 @@ export function encodeSession(s: StoredSession): string {
   })
 }
 
-/** The offset where arrays and objects nest deeper than `max` (outside strings), or null. */
-function nestedTooDeep(text: string, max: number): number | null {
-  let depth = 0
-  let inString = false
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if (inString) {
-      if (c === 0x5c) i++
-      else if (c === 0x22) inString = false
-    } else if (c === 0x22) inString = true
-    else if (c === 0x5b || c === 0x7b) {
-      if (++depth > max) return i
-    } else if (c === 0x5d || c === 0x7d) depth--
-  }
-  return null
-}
-
 function kindOf(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : typeof v === 'string' ? 'a string' : `${typeof v} ${JSON.stringify(v)}`
 }
@@ -128,7 +111,7 @@ export function decodeSession(text: string | null, isBuiltin: (id: string) => bo
   if (typeof text !== 'string') return { ok: false, where, errors: ['expected text'] }
   if (text.length > MAX_SESSION_TEXT) return { ok: false, where, errors: [`${text.length} characters is more than the limit of ${MAX_SESSION_TEXT}`] }
   // the scenario sits one level below the session object
-  const deep = nestedTooDeep(text, MAX_JSON_DEPTH + 1)
+  const deep = jsonNestedTooDeep(text, MAX_JSON_DEPTH + 1)
   if (deep !== null) return { ok: false, where, errors: [`nested deeper than ${MAX_JSON_DEPTH + 1} levels at character ${deep}`] }
   let raw: unknown
   try {

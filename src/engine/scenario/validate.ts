@@ -195,7 +195,8 @@ export function validateScenario(input: unknown): ParseResult {
  * The offset where arrays and objects nest deeper than `max` (outside strings), or null. One pass,
  * no recursion: it bounds what JSON.parse and everything after it may be given.
  */
-function tooDeep(text: string, max: number): number | null {
+/** The offset where arrays and objects nest deeper than `max` (outside strings), or null. */
+export function jsonNestedTooDeep(text: string, max: number): number | null {
   let depth = 0
   let inString = false
   for (let i = 0; i < text.length; i++) {
@@ -217,7 +218,7 @@ export function parseScenario(text: string): ParseResult {
   if (text.length > MAX_SCENARIO_TEXT) {
     return { ok: false, errors: [`(file): ${text.length} characters is more than the limit of ${MAX_SCENARIO_TEXT}`] }
   }
-  const deep = tooDeep(text, MAX_JSON_DEPTH)
+  const deep = jsonNestedTooDeep(text, MAX_JSON_DEPTH)
   if (deep !== null) return { ok: false, errors: [`(file): nested deeper than ${MAX_JSON_DEPTH} levels at character ${deep}`] }
   let value: unknown
   try {

@@ -1,7 +1,8 @@
 import { useId, useState } from 'react'
 import { parseSplats, splatInputProblem, type ParsedSplat } from '../../../engine/lockdep/splat/parse'
+import { SplatGraph } from './SplatGraph'
 
-/** Paste a kernel log: each lockdep splat in it is parsed and listed with its classes and chain. */
+/** Paste a kernel log: each lockdep splat in it is parsed and drawn as a graph beside its chain and text. */
 export function SplatImport() {
   const id = useId()
   const [text, setText] = useState('')
@@ -38,15 +39,24 @@ export function SplatImport() {
             <li key={i}>
               <strong>{s.title}</strong> {s.task ? `(${s.task.comm}/${s.task.pid})` : ''}
               <div>classes: {s.classes.map((c) => <code key={c}>{c}</code>).reduce<React.ReactNode[]>((a, c, j) => (j ? [...a, ' → ', c] : [c]), [])}</div>
-              {s.chain.length > 0 && (
-                <ul>
-                  {s.chain.map((c) => (
-                    <li key={c.index}>
-                      #{c.index} <code>{c.class}</code> at {c.frames.slice(0, 3).join(' < ')}
-                    </li>
-                  ))}
-                </ul>
-              )}
+              <div className="splat-view">
+                <SplatGraph splat={s} index={i} />
+                <div className="splat-text">
+                  {s.chain.length > 0 && (
+                    <ul>
+                      {s.chain.map((c) => (
+                        <li key={c.index}>
+                          #{c.index} <code>{c.class}</code> at {c.frames.slice(0, 3).join(' < ')}
+                        </li>
+                      ))}
+                    </ul>
+                  )}
+                  <details>
+                    <summary>Report text</summary>
+                    <pre>{s.raw}</pre>
+                  </details>
+                </div>
+              </div>
             </li>
           ))}
         </ol>
