@@ -22,7 +22,7 @@ import { newId } from '../fs/file_table'
 import { kvmCreateVm } from './kvm_lifetime'
 import { kvmGmemCreate } from './guest_mem'
 import { kvmGmemBind, kvmGmemUnbind } from './guest_mem_bind'
-import { kvmSlotCanBePrivate, slotKey } from './memslot'
+import { kvmCheckMemslotOverlap, kvmSlotCanBePrivate, newMemslot, slotKey } from './memslot'
 import {
   kvmMmuInvalidateBegin,
   kvmMmuInvalidateEnd,
@@ -193,16 +193,7 @@ function kvmSetMemoryRegionLocked(ctx: OpCtx, vmId: string, mem: UserMemoryRegio
     if ((change === 'CREATE' || change === 'MOVE') && kvmCheckMemslotOverlap(vm, asId, id, baseGfn, baseGfn + npages)) {
       return ctx.refuse(-EEXIST, 'kvm_check_memslot_overlap(): the gfn range overlaps another memslot', 'kvm_main.c')
     }
-    const newSlot = {
-      uid: newId(ctx, 'slot'),
-      asId,
-      id,
-      baseGfn,
-      npages,
-      flags: Number(mem.flags),
-      userspaceAddr: `0x${mem.userspaceAddr.toString(16)}`,
-      gmem: { file: null as string | null, pgoff: 0 },
-    }
+    const newSlot = newMemslot(newId(ctx, 'slot'), asId, id, baseGfn, npages, mem.flags, mem.userspaceAddr)
     if (isPrivate) {
       const b = kvmGmemBind(ctx, vmId, newSlot, mem.guestMemfd & 0xffffffffn, BigInt.asIntN(64, mem.guestMemfdOffset))
       if (b) return b
@@ -215,13 +206,6 @@ function kvmSetMemoryRegionLocked(ctx: OpCtx, vmId: string, mem: UserMemoryRegio
     }
     return 0
   })
-}
-
-/** kvm_check_memslot_overlap() */
-function kvmCheckMemslotOverlap(vm: KvmVm, asId: number, id: number, start: number, end: number): boolean {
-  return Object.values(vm.memslots).some(
-    (s) => s.asId === asId && s.id !== id && s.baseGfn < end && start < s.baseGfn + s.npages,
-  )
 }
 
 /** kvm_arch_flush_shadow_memslot(): x86 zaps the slot's SPTEs under mmu_lock. */

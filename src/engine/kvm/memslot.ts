@@ -39,3 +39,21 @@ export function slotByUid(vm: KvmVm, uid: string): { slot: Memslot; freed: boole
 export function slotKeyByUid(vm: KvmVm, uid: string): string | undefined {
   return Object.entries(vm.memslots).find(([, s]) => s.uid === uid)?.[0]
 }
+
+/** A new `struct kvm_memory_slot` for the region (kzalloc'ed: not bound to any guest_memfd yet). */
+export function newMemslot(
+  uid: string,
+  asId: number,
+  id: number,
+  baseGfn: number,
+  npages: number,
+  flags: bigint,
+  userspaceAddr: bigint,
+): Memslot & { gmem: { file: string | null; pgoff: number } } {
+  return { uid, asId, id, baseGfn, npages, flags: Number(flags), userspaceAddr: `0x${userspaceAddr.toString(16)}`, gmem: { file: null, pgoff: 0 } }
+}
+
+/** kvm_check_memslot_overlap(): another slot of the address space covers part of [start, end). */
+export function kvmCheckMemslotOverlap(vm: KvmVm, asId: number, id: number, start: number, end: number): boolean {
+  return Object.values(vm.memslots).some((s) => s.asId === asId && s.id !== id && s.baseGfn < end && start < s.baseGfn + s.npages)
+}

@@ -12,7 +12,7 @@ import { addU64, pageAligned, PAGE_SHIFT, toPages } from '../u64'
 import { KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_READONLY, KVM_MEMORY_ATTRIBUTE_PRIVATE } from '../uapi'
 import { fdAlloc, newId } from '../fs/file_table'
 import { kvmCreateVm } from '../kvm/kvm_lifetime'
-import { slotKey } from '../kvm/memslot'
+import { kvmCheckMemslotOverlap, newMemslot, slotKey } from '../kvm/memslot'
 import { kvmMmuInvalidateBegin, kvmMmuInvalidateEnd, kvmMmuInvalidateRangeAdd, kvmMmuLock, kvmMmuUnlock, kvmUnmapGfnRange, vmOf } from '../kvm/mmu'
 import { KVM_MEM_MAX_NR_PAGES, KVM_MEM_SLOTS_NUM, KVM_MMU_MAX_GFN, KVM_USER_MEM_SLOTS, TASK_SIZE_MAX, memslotChangeText } from '../kvm/kvm_main'
 import { hasPrivateMem, kvmGmemBind, kvmGmemGetSupportedFlags, kvmGmemUnbind, up } from './guest_memfd'
@@ -199,19 +199,10 @@ function kvmSetMemoryRegionLocked(ctx: OpCtx, vmId: string, mem: UserMemoryRegio
     else if (Number(mem.flags) !== old.flags) change = 'FLAGS_ONLY'
     else return 0
   }
-  if ((change === 'CREATE' || change === 'MOVE') && overlaps(vm, asId, id, baseGfn, baseGfn + npages)) {
+  if ((change === 'CREATE' || change === 'MOVE') && kvmCheckMemslotOverlap(vm, asId, id, baseGfn, baseGfn + npages)) {
     return ctx.refuse(-EEXIST, 'kvm_check_memslot_overlap(slots, id, base_gfn, base_gfn + npages)', src)
   }
-  const slot = {
-    uid: newId(ctx, 'slot'),
-    asId,
-    id,
-    baseGfn,
-    npages,
-    flags: Number(mem.flags),
-    userspaceAddr: `0x${mem.userspaceAddr.toString(16)}`,
-    gmem: { file: null as string | null, pgoff: 0 },
-  }
+  const slot = newMemslot(newId(ctx, 'slot'), asId, id, baseGfn, npages, mem.flags, mem.userspaceAddr)
   if (gmem) {
     const b = kvmGmemBind(ctx, vmId, slot, mem.guestMemfd & 0xffffffffn, BigInt.asIntN(64, mem.guestMemfdOffset))
     if (b) return b
@@ -219,10 +210,6 @@ function kvmSetMemoryRegionLocked(ctx: OpCtx, vmId: string, mem: UserMemoryRegio
   const s = kvmSetMemslot(ctx, vmId, old ?? null, slot, change)
   if (s && gmem) kvmGmemUnbind(ctx, slot)
   return s
-}
-
-function overlaps(vm: KvmVm, asId: number, id: number, start: number, end: number): boolean {
-  return Object.values(vm.memslots).some((s) => s.asId === asId && s.id !== id && s.baseGfn < end && start < s.baseGfn + s.npages)
 }
 
 /** kvm_set_memslot(): invalidate (DELETE, MOVE), x86 prepare, swap, commit; DELETE unbinds. */
