@@ -1,5 +1,7 @@
 import { useMemo } from 'react'
-import { folioExtents, type FolioExtent } from '../../engine/selectors'
+import type { KernelState } from '../../engine'
+import { inodeExtent, type FolioExtent } from '../../engine/selectors'
+import { FOLIO_STATE_OF_CODE, forEachPiece, inodeLayers } from '../../engine/selectors/folioLayers'
 import { selectCurrentState, useAppStore, useAppStoreApi } from '../../store'
 import { FOLIO_FILL, inodeFileLabels } from '../viz/layout/fileLane'
 import { hex } from '../viz/layout/scale'
@@ -7,6 +9,70 @@ import { Swatch } from '../viz/Legend'
 
 /** Rows shown per file before the table says how many more there are. */
 export const MAX_ROWS_PER_FILE = 200
+
+/** The first pages of the first window; each further window doubles (pieces, not pages, cost). */
+const FIRST_WINDOW = 4096
+
+function sameRun(a: FolioExtent, b: FolioExtent): boolean {
+  return (
+    a.end === b.start &&
+    a.state === b.state &&
+    a.order === b.order &&
+    a.owner === b.owner &&
+    a.host === b.host &&
+    a.guests.join() === b.guests.join() &&
+    (a.pfn === null ? b.pfn === null : b.pfn === a.pfn + (a.end - a.start))
+  )
+}
+
+/**
+ * The first `max` extents of `folioExtents(state, inodeId, { holes: true })`, and whether there
+ * are more, without walking the rest of the file: the layers' pieces are streamed window by
+ * window from page 0 (forEachPiece binary-searches each layer to the window) and merged as
+ * folioExtents merges them, stopping once a (max + 1)-th extent starts. O(layers · log extents
+ * per window + the pieces of the rows shown).
+ */
+export function leadingExtents(state: KernelState, inodeId: string, max: number): { extents: FolioExtent[]; more: boolean } {
+  const inode = state.inodes[inodeId]
+  if (!inode) return { extents: [], more: false }
+  const hi = inodeExtent(state, inodeId)
+  const layers = inodeLayers(state, inodeId)
+  const folios = inode.folios
+  const gpages = layers.gpages
+  const labels = layers.guests.map((g) => g.label)
+  const out: FolioExtent[] = []
+  let fi = 0
+  let gi = 0
+  let more = false
+  const visit = (p: { start: number; end: number; code: number; host: FolioExtent['host']; guests: number }) => {
+    if (more) return
+    const guests = p.guests ? labels.filter((_, i) => p.guests & (1 << Math.min(30, i))) : []
+    let ext: FolioExtent
+    if (!p.code) ext = { start: p.start, end: p.end, state: 'absent', pfn: null, order: null, owner: null, host: 'unmapped', guests }
+    else {
+      while (fi < folios.length && folios[fi]!.end <= p.start) fi++
+      while (gi < gpages.length && gpages[gi]!.end <= p.start) gi++
+      const f = folios[fi]!
+      const g = gpages[gi] && gpages[gi]!.start <= p.start ? gpages[gi]!.value : null
+      ext = {
+        start: p.start,
+        end: p.end,
+        state: FOLIO_STATE_OF_CODE[p.code]!,
+        pfn: f.value.pfn + (p.start - f.start),
+        order: f.value.order,
+        owner: g ? (g.owner === 'host' ? 'host' : (state.gunyah?.vms?.[g.owner]?.label ?? state.vms[g.owner]?.label ?? g.owner)) : null,
+        host: p.host,
+        guests,
+      }
+    }
+    const last = out[out.length - 1]
+    if (last && sameRun(last, ext)) out[out.length - 1] = { ...last, end: ext.end }
+    else if (out.length === max) more = true
+    else out.push(ext)
+  }
+  for (let lo = 0, w = FIRST_WINDOW; lo < hi && !more; lo += w, w *= 2) forEachPiece(layers, lo, Math.min(hi, lo + w), visit)
+  return { extents: out, more }
+}
 
 function hostText(e: FolioExtent): string {
   if (e.state === 'absent') return '—'
@@ -24,13 +90,15 @@ export function ExtentsTable() {
             inode,
             name: inodeFileLabels(state, inode.id).join(', ') || inode.id,
             // An evicted inode with no folios left has no pages to list, not one big hole.
-            extents: inode.evicted && inode.folios.length === 0 ? [] : folioExtents(state, inode.id, { holes: true }),
+            ...(inode.evicted && inode.folios.length === 0 ? { extents: [], more: false } : leadingExtents(state, inode.id, MAX_ROWS_PER_FILE)),
           }))
         : [],
     [state],
   )
   return (
-    <table className="extents">
+    // contain: content — when the page is laid out again (the zoom label changes on every zoom
+    // frame), the table's 200 rows are not repainted with it
+    <table className="extents" style={{ contain: 'content' }}>
       <caption>Extents</caption>
       <thead>
         <tr>
@@ -50,8 +118,8 @@ export function ExtentsTable() {
             <td colSpan={8}>No guest memory file.</td>
           </tr>
         )}
-        {files.flatMap(({ inode, name, extents }) => {
-          const rows = extents.slice(0, MAX_ROWS_PER_FILE).map((e) => (
+        {files.flatMap(({ inode, name, extents, more }) => {
+          const rows = extents.map((e) => (
             <tr key={`${inode.id}:${e.start}`} data-state={e.state}>
               <td>{name}</td>
               <td>
@@ -76,11 +144,14 @@ export function ExtentsTable() {
                 <td colSpan={7}>{inode.evicted ? 'evicted: no pages' : 'no pages'}</td>
               </tr>,
             )
-          } else if (extents.length > MAX_ROWS_PER_FILE) {
+          } else if (more) {
+            // not counted: that would walk the whole file (the memory view shows it all)
             rows.push(
               <tr key={`${inode.id}:more`}>
                 <td>{name}</td>
-                <td colSpan={7}>… {extents.length - MAX_ROWS_PER_FILE} more extents</td>
+                <td colSpan={7}>
+                  … more extents after page {hex(extents[extents.length - 1]!.end)} (the file holds {inode.folios.length.toLocaleString('en-US')} folio extents)
+                </td>
               </tr>,
             )
           }

@@ -1,7 +1,8 @@
 import { useMemo } from 'react'
 import type { KernelState } from '../../engine'
-import { addressSpaces, bindingViews, folioAt, lastChangeStep } from '../../engine/selectors'
+import { addressSpaces, bindingViews, folioAt } from '../../engine/selectors'
 import { selectConstants, useAppStore, useAppStoreApi, type Selection } from '../../store'
+import { selectLastChangeOf } from '../../store/derived'
 import type { ConstantTable } from '../../engine/uapi'
 import { hex } from '../viz/layout/scale'
 
@@ -86,11 +87,13 @@ export function SelectionDetails() {
     const state = run.states[cursor]
     if (!state) return null
     const fields = selectionFields(state, sel, constants)
-    const key = (s: KernelState) => JSON.stringify(selectionFields(s, sel, constants))
-    const changed = lastChangeStep(run.states, cursor, key)
-    return { fields, changed, record: changed ? run.records[changed - 1] : undefined }
-  }, [sel, run, cursor, constants])
+    // the run's effect index: a binary search to the cursor, not a walk over every state
+    const changed = selectLastChangeOf(store.getState(), sel)
+    return { fields, changed, record: changed ? run.records[changed.step - 1] : undefined }
+    // store.getState() reads the same run and cursor as the subscriptions above
+  }, [sel, run, cursor, constants, store])
   if (!sel || !info) return <p className="hint">Click a page, a gfn or a binding ribbon (or hover one) to see its fields here.</p>
+  const { changed, record } = info
   return (
     <section className="selection-details" aria-label="Selection">
       <h3>
@@ -108,26 +111,36 @@ export function SelectionDetails() {
       ) : (
         <p className="none">Does not exist at this step.</p>
       )}
-      <p className="last-change">
-        {info.record ? (
+      <div className="last-change" aria-label="Last changed">
+        {changed && record ? (
           <>
-            Last changed by{' '}
-            <button type="button" className="link" onClick={() => store.getState().jumpTo(info.changed)}>
-              step {info.changed}: {info.record.step.op}
-            </button>
-            {info.record.result.rule ? (
-              <>
-                {' '}
-                — rule <code>{info.record.result.rule.fn}</code>: {info.record.result.rule.why} <cite>[{info.record.result.rule.seed}]</cite>
-              </>
-            ) : (
-              <span className="muted"> (the engine records no rule for a step that succeeds{info.record.result.bugs.length ? `; seed bugs on its path: ${info.record.result.bugs.join(', ')}` : ''})</span>
+            <p>
+              {sel.kind === 'lock' ? 'Last taken or released by ' : 'Last changed by '}
+              <button type="button" className="link" onClick={() => store.getState().jumpTo(changed.step)}>
+                step {changed.step}: {record.step.op}
+              </button>
+            </p>
+            {changed.effects.length > 0 && (
+              <ul className="effects">
+                {changed.effects.map((e, i) => (
+                  <li key={i}>
+                    <code>{e.fn}</code>: {e.what} <cite>[{e.seed}]</cite>
+                  </li>
+                ))}
+              </ul>
+            )}
+            {changed.locks.length > 0 && (
+              <ul className="effects">
+                {dedupe(changed.locks.map((l) => `${l.kind} in ${l.fn} (${l.instance})`)).map((t) => (
+                  <li key={t}>{t}</li>
+                ))}
+              </ul>
             )}
           </>
         ) : (
-          'Unchanged since the initial state.'
+          <p>{sel.kind === 'lock' ? 'Not taken by any step up to here.' : 'Unchanged since the initial state.'}</p>
         )}
-      </p>
+      </div>
       {selected && !hovered && (
         <button type="button" onClick={() => store.getState().select(null)}>
           Clear selection
@@ -135,4 +148,8 @@ export function SelectionDetails() {
       )}
     </section>
   )
+}
+
+function dedupe(xs: readonly string[]): string[] {
+  return [...new Set(xs)]
 }

@@ -1,10 +1,15 @@
 import type { Selection } from '../../store'
+import type { CanvasTick } from './canvas/drawRects'
 import type { Lane } from './layout/lanes'
 import type { MemoryLayout } from './layout/memory'
 
-/** Titles, axes, row frames, region bands and "changed" outlines of one lane (SVG over the canvas). */
+/**
+ * Titles, axes, row frames, region bands and "changed" outlines of one lane (SVG over the canvas).
+ * Every element is keyed by identity or index, never by position, so a zoom frame only updates
+ * attributes; the axis ticks, whose labels change on every zoom frame, are drawn on the canvas
+ * (laneTicks).
+ */
 export function LaneOverlay({ lane }: { lane: Lane }) {
-  const above = lane.kind === 'gpa'
   return (
     <g className={`lane lane-${lane.kind}`} data-lane={lane.id}>
       <text className="lane-title" x={4} y={lane.y + 13}>
@@ -12,15 +17,6 @@ export function LaneOverlay({ lane }: { lane: Lane }) {
         {lane.status && <tspan className="lane-status"> — {lane.status}</tspan>}
       </text>
       <line className="axis" x1={lane.x0} x2={lane.x1} y1={lane.axisY} y2={lane.axisY} />
-      {lane.ticks.map((t) => (
-        <g key={t.x} className="tick" transform={`translate(${t.x},${lane.axisY})`}>
-          <line y1={above ? -4 : 0} y2={above ? 0 : 4} />
-          <text y={above ? -6 : 14} textAnchor={t.x > lane.x1 - 30 ? 'end' : t.x < lane.x0 + 30 ? 'start' : 'middle'}>
-            <title>{t.title}</title>
-            {t.label}
-          </text>
-        </g>
-      ))}
       {lane.rows.map((r) => (
         <g key={r.label}>
           <text className="row-label" x={lane.x0 - 6} y={r.y + r.h / 2 + 4} textAnchor="end">
@@ -40,8 +36,8 @@ export function LaneOverlay({ lane }: { lane: Lane }) {
           )}
         </g>
       ))}
-      {lane.breaks.map((b) => (
-        <g key={b.x} className="break" transform={`translate(${b.x},${lane.rows[0]!.y})`}>
+      {lane.breaks.map((b, i) => (
+        <g key={i} className="break" transform={`translate(${b.x},${lane.rows[0]!.y})`}>
           <title>{b.label} left out</title>
           <path d={`M0,0 L0,${lane.rows[lane.rows.length - 1]!.y + lane.rows[lane.rows.length - 1]!.h - lane.rows[0]!.y}`} />
           <text y={-4} textAnchor="middle">
@@ -56,6 +52,16 @@ export function LaneOverlay({ lane }: { lane: Lane }) {
       ))}
     </g>
   )
+}
+
+/** The axis ticks of lanes, for the canvas (GPA lanes label above their axis, file lanes below). */
+export function laneTicks(lanes: readonly Lane[]): CanvasTick[] {
+  const out: CanvasTick[] = []
+  for (const lane of lanes) {
+    const above = lane.kind === 'gpa'
+    for (const t of lane.ticks) out.push({ x: t.x, axisY: lane.axisY, above, label: t.label, align: t.x > lane.x1 - 30 ? 'right' : t.x < lane.x0 + 30 ? 'left' : 'center' })
+  }
+  return out
 }
 
 /** The double outline around the selected page or gfn. */

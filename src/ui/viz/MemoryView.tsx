@@ -3,7 +3,7 @@ import { select, zoom as d3zoom, zoomIdentity, type ZoomBehavior } from 'd3'
 import { bindingViews } from '../../engine/selectors'
 import { selectChanges, selectConstants, selectCurrentState, selectFrame, selectPreviousState, useAppStore, useAppStoreApi, type Selection } from '../../store'
 import { RectCanvas } from './canvas/RectCanvas'
-import { LaneOverlay, SelectionBox } from './LaneOverlay'
+import { LaneOverlay, laneTicks, SelectionBox } from './LaneOverlay'
 import { layoutMemory, type MemoryLayout } from './layout/memory'
 import { METRICS } from './layout/lanes'
 import { clampZoom, MAX_ZOOM } from './zoomMath'
@@ -102,6 +102,7 @@ export function MemoryView() {
     return new Set(bindingViews(state, constants).filter((b) => !before.has(b.label)).map((b) => b.id))
   }, [state, prev, constants])
   const rects = useMemo(() => (layout ? [...layout.gpaLanes, ...layout.fileLanes].flatMap((l) => l.rects) : []), [layout])
+  const ticks = useMemo(() => (layout ? laneTicks([...layout.gpaLanes, ...layout.fileLanes]) : []), [layout])
   useD3Zoom(svg, layout)
   const empty = !layout || (layout.gpaLanes.length === 0 && layout.fileLanes.length === 0)
   const pointer = (e: React.MouseEvent<SVGSVGElement>): Selection | null => {
@@ -114,15 +115,18 @@ export function MemoryView() {
       {empty ? (
         <p className="empty">No VM or guest memory file yet: step forward to create them.</p>
       ) : (
-        <div className="memory-canvas" style={{ height: layout.height }}>
-          <RectCanvas rects={rects} width={layout.width} height={layout.height} />
+        // contain: strict — what changes on a zoom frame (canvas, overlay attributes) is laid out
+        // and painted within this box, never the page around it
+        <div className="memory-canvas" style={{ height: layout.height, contain: 'strict' }}>
+          <RectCanvas rects={rects} ticks={ticks} width={layout.width} height={layout.height} />
           <svg
             ref={svg}
             className="memory-overlay"
             width={layout.width}
             height={layout.height}
             role="img"
-            aria-label={`${layout.gpaLanes.length} VM address spaces, ${layout.fileLanes.length} guest memory files, ${layout.ribbons.length} bindings. Zoom ${zoom.k.toFixed(1)}×.`}
+            // no zoom in the label: an attribute that changes on every zoom frame (the zoom buttons show it)
+            aria-label={`${layout.gpaLanes.length} VM address spaces, ${layout.fileLanes.length} guest memory files, ${layout.ribbons.length} bindings.`}
             onMouseMove={(e) => store.getState().hover(pointer(e))}
             onMouseLeave={() => store.getState().hover(null)}
             onClick={(e) => {

@@ -1,9 +1,17 @@
 import { useEffect, useRef } from 'react'
 import type { Rect } from '../layout/rects'
-import { drawRects } from './drawRects'
+import { drawRects, type CanvasTick, type TickStyle } from './drawRects'
 
-/** A canvas sized to width × height CSS pixels that draws `rects` (dense spans of the view). */
-export function RectCanvas({ rects, width, height }: { rects: readonly Rect[]; width: number; height: number }) {
+const NO_TICKS: readonly CanvasTick[] = []
+
+/** The theme's tick colours, from the canvas's computed style (CSS custom properties). */
+function tickStyle(canvas: HTMLCanvasElement): TickStyle {
+  const css = getComputedStyle(canvas)
+  return { line: '#777777', text: css.getPropertyValue('--muted').trim() || '#555555' }
+}
+
+/** A canvas sized to width × height CSS pixels that draws `rects` (dense spans of the view) and the lanes' axis ticks. */
+export function RectCanvas({ rects, ticks = NO_TICKS, width, height }: { rects: readonly Rect[]; ticks?: readonly CanvasTick[]; width: number; height: number }) {
   const ref = useRef<HTMLCanvasElement>(null)
   const dpr = typeof window !== 'undefined' ? window.devicePixelRatio || 1 : 1
   useEffect(() => {
@@ -11,9 +19,9 @@ export function RectCanvas({ rects, width, height }: { rects: readonly Rect[]; w
     if (!canvas) return
     const ctx = canvas.getContext('2d')
     if (!ctx) return
-    const frame = requestAnimationFrame(() => drawRects(ctx, rects, width, height, dpr))
+    const frame = requestAnimationFrame(() => drawRects(ctx, rects, width, height, dpr, ticks, tickStyle(canvas)))
     return () => cancelAnimationFrame(frame)
-  }, [rects, width, height, dpr])
+  }, [rects, ticks, width, height, dpr])
   return (
     <canvas
       ref={ref}

@@ -90,14 +90,64 @@ export function fillStyles(ctx: CanvasRenderingContext2D): Map<FillKind, string 
   return styles
 }
 
-/** Clears the canvas and draws every rect (CSS pixels; `dpr` scales to device pixels). */
-export function drawRects(ctx: CanvasRenderingContext2D, rects: readonly Rect[], width: number, height: number, dpr: number): void {
+/** Fill styles per context: built once, not per frame (FILLS does not change). */
+const stylesCache = new WeakMap<CanvasRenderingContext2D, Map<FillKind, string | CanvasPattern>>()
+
+/** One axis tick of a lane: a 4 px line from the axis and its hex label (drawn with the rects, see CanvasTick). */
+export interface CanvasTick {
+  readonly x: number
+  /** y of the axis line */
+  readonly axisY: number
+  /** GPA lanes: ticks above the axis; file lanes: below */
+  readonly above: boolean
+  readonly label: string
+  readonly align: CanvasTextAlign
+}
+
+/** Colours of the ticks, read from the canvas's CSS (the theme's --muted). */
+export interface TickStyle {
+  readonly line: string
+  readonly text: string
+}
+
+/**
+ * Clears the canvas and draws every rect (CSS pixels; `dpr` scales to device pixels), then the
+ * axis ticks: they change on every zoom frame, so they live here rather than as SVG elements
+ * that the browser would restyle, lay out and paint again each frame.
+ */
+export function drawRects(
+  ctx: CanvasRenderingContext2D,
+  rects: readonly Rect[],
+  width: number,
+  height: number,
+  dpr: number,
+  ticks: readonly CanvasTick[] = [],
+  tickStyle: TickStyle = { line: '#777777', text: '#555555' },
+): void {
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0)
   ctx.clearRect(0, 0, width, height)
-  const styles = fillStyles(ctx)
+  let styles = stylesCache.get(ctx)
+  if (!styles) stylesCache.set(ctx, (styles = fillStyles(ctx)))
   for (const r of rects) {
     if (r.fill === 'absent') continue
     ctx.fillStyle = styles.get(r.fill) ?? FILLS[r.fill].color
     ctx.fillRect(r.x, r.y, r.w, r.h)
+  }
+  if (!ticks.length) return
+  ctx.strokeStyle = tickStyle.line
+  ctx.lineWidth = 1
+  ctx.beginPath()
+  for (const t of ticks) {
+    const x = Math.round(t.x) + 0.5
+    ctx.moveTo(x, t.above ? t.axisY - 4 : t.axisY)
+    ctx.lineTo(x, t.above ? t.axisY : t.axisY + 4)
+  }
+  ctx.stroke()
+  ctx.fillStyle = tickStyle.text
+  ctx.font = '10px ui-monospace, monospace'
+  ctx.textBaseline = 'alphabetic'
+  for (const t of ticks) {
+    ctx.textAlign = t.align
+    ctx.fillText(t.label, t.x, t.above ? t.axisY - 6 : t.axisY + 14)
   }
 }
