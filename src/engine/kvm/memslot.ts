@@ -1,4 +1,5 @@
 /** Memslot lookups (include/linux/kvm_host.h): by id, by gfn, and by allocation (uid). */
+import { current, isDraft } from 'immer'
 import type { KvmVm, Memslot } from '../state'
 import { KVM_MEM_PRIVATE } from '../uapi'
 
@@ -11,9 +12,17 @@ export function kvmSlotCanBePrivate(slot: Memslot | undefined): boolean {
   return !!slot && (slot.flags & KVM_MEM_PRIVATE) !== 0
 }
 
+/**
+ * The memslots as they are now, without making an Immer proxy of each one: lookups only read
+ * them (a caller that changes a slot goes through vm.memslots itself).
+ */
+function slotsOf(vm: KvmVm): readonly Memslot[] {
+  return Object.values(isDraft(vm.memslots) ? current(vm.memslots) : vm.memslots)
+}
+
 /** gfn_to_memslot() in address space 0 (the vCPU's normal, non-SMM view). */
 export function gfnToMemslot(vm: KvmVm, gfn: number, asId = 0): Memslot | undefined {
-  for (const slot of Object.values(vm.memslots)) {
+  for (const slot of slotsOf(vm)) {
     if (slot.asId === asId && gfn >= slot.baseGfn && gfn < slot.baseGfn + slot.npages) return slot
   }
   return undefined
@@ -22,7 +31,7 @@ export function gfnToMemslot(vm: KvmVm, gfn: number, asId = 0): Memslot | undefi
 /** The first gfn above `gfn` where a memslot of the address space starts (for MMIO runs). */
 export function nextMemslotStart(vm: KvmVm, gfn: number, asId = 0): number {
   let next = Number.MAX_SAFE_INTEGER
-  for (const slot of Object.values(vm.memslots)) {
+  for (const slot of slotsOf(vm)) {
     if (slot.asId === asId && slot.baseGfn > gfn) next = Math.min(next, slot.baseGfn)
   }
   return next
@@ -30,7 +39,7 @@ export function nextMemslotStart(vm: KvmVm, gfn: number, asId = 0): number {
 
 /** The memslot a pointer refers to: live, or already freed (a use-after-free). */
 export function slotByUid(vm: KvmVm, uid: string): { slot: Memslot; freed: boolean } | undefined {
-  for (const slot of Object.values(vm.memslots)) if (slot.uid === uid) return { slot, freed: false }
+  for (const slot of slotsOf(vm)) if (slot.uid === uid) return { slot, freed: false }
   const freed = vm.freedMemslots[uid]
   return freed ? { slot: freed, freed: true } : undefined
 }
