@@ -139,7 +139,8 @@ export function folioExtents(state: KernelState, inodeId: string, opts: { holes?
   return out
 }
 
-function sameRun(a: FolioExtent, b: FolioExtent): boolean {
+/** `b` continues `a`: adjacent, same state and owners, and (for allocated pages) consecutive pfns. */
+export function sameRun(a: FolioExtent, b: FolioExtent): boolean {
   return (
     a.end === b.start &&
     a.state === b.state &&

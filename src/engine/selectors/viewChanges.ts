@@ -5,10 +5,11 @@
  * few extents, so this costs O(layers · log extents + what changed), not O(extents of the state).
  * `test/perf/folioLayers.test.ts` checks it against `changedSpans` on every step of the scenarios.
  */
+import { diffRuns } from './runDiff'
 import type { Extent } from '../rangemap'
 import type { KernelState } from '../state'
 import type { ChangedSpans } from './changes'
-import { changedFileSpans } from './folioLayers'
+import { changedFileSpans } from './fileChanges'
 
 type AnyExtent = Extent<Readonly<Record<string, string | number | boolean | null>>>
 
@@ -45,27 +46,8 @@ function diffMappings(a: readonly AnyExtent[], b: readonly AnyExtent[], key: (v:
   const ys = b.slice(m.i, m.eb)
   const lo = Math.min(xs[0]?.start ?? Infinity, ys[0]?.start ?? Infinity)
   const hi = Math.max(xs[xs.length - 1]?.end ?? -Infinity, ys[ys.length - 1]?.end ?? -Infinity)
-  const out: { start: number; end: number }[] = []
-  let i = 0
-  let j = 0
-  for (let pos = lo; pos < hi; ) {
-    while (i < xs.length && xs[i]!.end <= pos) i++
-    while (j < ys.length && ys[j]!.end <= pos) j++
-    const x = xs[i]
-    const y = ys[j]
-    const kx = x && x.start <= pos ? key(x.value) : ''
-    const ky = y && y.start <= pos ? key(y.value) : ''
-    let next = hi
-    if (x) next = Math.min(next, x.start > pos ? x.start : x.end)
-    if (y) next = Math.min(next, y.start > pos ? y.start : y.end)
-    if (kx !== ky) {
-      const last = out[out.length - 1]
-      if (last && last.end === pos) last.end = next
-      else out.push({ start: pos, end: next })
-    }
-    pos = next
-  }
-  return out
+  const keyed = (es: readonly AnyExtent[]) => es.map((e) => ({ start: e.start, end: e.end, key: key(e.value) }))
+  return diffRuns(keyed(xs), keyed(ys), lo, hi)
 }
 
 const kvmKey = (v: AnyExtent['value']) => `${v.backing === 'gmem' ? 'private' : 'hva'}${String(v.writable)}`

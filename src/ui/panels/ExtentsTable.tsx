@@ -1,6 +1,6 @@
 import { useMemo } from 'react'
 import type { KernelState } from '../../engine'
-import { inodeExtent, type FolioExtent } from '../../engine/selectors'
+import { inodeExtent, sameRun, type FolioExtent } from '../../engine/selectors'
 import { FOLIO_STATE_OF_CODE, forEachPiece, inodeLayers } from '../../engine/selectors/folioLayers'
 import { selectCurrentState, useAppStore, useAppStoreApi } from '../../store'
 import { FOLIO_FILL, inodeFileLabels } from '../viz/layout/fileLane'
@@ -12,18 +12,6 @@ export const MAX_ROWS_PER_FILE = 200
 
 /** The first pages of the first window; each further window doubles (pieces, not pages, cost). */
 const FIRST_WINDOW = 4096
-
-function sameRun(a: FolioExtent, b: FolioExtent): boolean {
-  return (
-    a.end === b.start &&
-    a.state === b.state &&
-    a.order === b.order &&
-    a.owner === b.owner &&
-    a.host === b.host &&
-    a.guests.join() === b.guests.join() &&
-    (a.pfn === null ? b.pfn === null : b.pfn === a.pfn + (a.end - a.start))
-  )
-}
 
 /**
  * The first `max` extents of `folioExtents(state, inodeId, { holes: true })`, and whether there
