@@ -242,32 +242,40 @@ export function gunyahGmemBindingOverlaps(a: NewBinding, b: GunyahBinding): bool
   return true
 }
 
+/** What the add path differs in between the two versions. */
+export interface AddMappingVersion {
+  /** the bug that leaks `b` on every failure after kzalloc, and the leaked object */
+  readonly leakBug: string
+  readonly leakObject: string
+  /** the overlap rule against an existing binding of the file: 0, or the refusal's errno */
+  readonly overlapRefusal: (ctx: OpCtx, b: GunyahBinding, tmp: GunyahBinding) => number
+  /** the citation of a line of the add path (seed 000 line numbers for v17) */
+  readonly cite: (line: number) => string
+}
+
 /**
- * gunyah_gmem_add_mapping() (seed 000 l.418): kzalloc, init, the direct-map check for lend, then
- * under invalidate_lock (write) the file-offset overlap walk (-EEXIST) and the gfn insert
- * (-EEXIST from the maple tree). Every failure after kzalloc but one leaks `b` (B-G17-7).
+ * gunyah_gmem_add_mapping(): kzalloc, init, then under invalidate_lock (write) the file-offset
+ * overlap walk over i_private_list (-EEXIST) and the gfn insert (-EEXIST from the maple tree); on
+ * success the binding goes at the head of the list. Every failure after kzalloc leaks `b`.
  */
-export function gunyahGmemAddMapping(ctx: OpCtx, vmId: string, file: OpenFile, args: MapMemArgs): number {
+export function gunyahGmemAddMappingAs(ctx: OpCtx, vmId: string, file: OpenFile, args: MapMemArgs, v: AddMappingVersion): number {
   return ctx.call('gunyah_gmem_add_mapping', () => {
-    if (shouldFail(ctx, 'failslab')) return ctx.refuse(-ENOMEM, 'kzalloc(sizeof(*b)) failed', L(426))
+    if (shouldFail(ctx, 'failslab')) return ctx.refuse(-ENOMEM, 'kzalloc(sizeof(*b)) failed', v.cite(426))
     const leak = (): void => {
-      if (ctx.asWritten('B-G17-7')) kmemleak(ctx, 'struct gunyah_gmem_binding, 64 bytes')
+      if (ctx.asWritten(v.leakBug)) kmemleak(ctx, v.leakObject)
     }
     const init = gunyahGmemInitBinding(ctx, vmId, file, args)
     if (typeof init === 'number') {
       leak()
       return init
     }
-    // l.438: lend requires can_set_direct_map(); the model is arm64 with rodata=full, where it holds.
     const b: GunyahBinding = { ...init, id: newId(ctx, 'binding') }
     const inodeId = file.inode!
     ctx.lock('invalidateLock', inodeId, 'write')
     let ret = 0
     for (const tmp of privateList(ctx, inodeId)) {
-      if (gunyahGmemBindingOverlaps(b, tmp)) {
-        ret = ctx.refuse(-EEXIST, `gunyah_gmem_binding_overlaps(b, tmp): file pages overlap binding ${bindingText(tmp)} of ${tmp.vm}`, L(450))
-        break
-      }
+      ret = v.overlapRefusal(ctx, b, tmp)
+      if (ret) break
     }
     if (!ret) {
       ctx.s.gunyah.bindings[b.id] = b
@@ -276,13 +284,30 @@ export function gunyahGmemAddMapping(ctx: OpCtx, vmId: string, file: OpenFile, a
       else {
         ctx.s.inodes[inodeId]!.privateList.unshift(b.id) // list_add(): the head
         const how = gunyahGuestMemIsLend(b.flags) ? 'lend' : 'share'
-        ctx.effect({ kind: 'gunyah-binding', id: b.id }, `bound: file pages [0x${b.iOff.toString(16)}, +${b.nr}) at gfn 0x${b.gfn.toString(16)} of ${vmId} (${how})`, L(460))
-        ctx.effect({ kind: 'inode', id: inodeId }, `list_add(&b->i_entry, &mapping->i_private_list): binding ${b.id}`, L(465))
+        ctx.effect({ kind: 'gunyah-binding', id: b.id }, `bound: file pages [0x${b.iOff.toString(16)}, +${b.nr}) at gfn 0x${b.gfn.toString(16)} of ${vmId} (${how})`, v.cite(460))
+        ctx.effect({ kind: 'inode', id: inodeId }, `list_add(&b->i_entry, &mapping->i_private_list): binding ${b.id}`, v.cite(465))
       }
     }
     if (ret) leak()
     ctx.unlock('invalidateLock', inodeId)
     return ret
+  })
+}
+
+/**
+ * gunyah_gmem_add_mapping() (seed 000 l.418): v17 rejects any file-offset overlap, in any VM
+ * (l.450). The direct-map check for lend (l.438) holds in the model (arm64 with rodata=full).
+ * Every failure after kzalloc leaks `b` (B-G17-7).
+ */
+export function gunyahGmemAddMapping(ctx: OpCtx, vmId: string, file: OpenFile, args: MapMemArgs): number {
+  return gunyahGmemAddMappingAs(ctx, vmId, file, args, {
+    leakBug: 'B-G17-7',
+    leakObject: 'struct gunyah_gmem_binding, 64 bytes',
+    overlapRefusal: (c, b, tmp) =>
+      gunyahGmemBindingOverlaps(b, tmp)
+        ? c.refuse(-EEXIST, `gunyah_gmem_binding_overlaps(b, tmp): file pages overlap binding ${bindingText(tmp)} of ${tmp.vm}`, L(450))
+        : 0,
+    cite: L,
   })
 }
 

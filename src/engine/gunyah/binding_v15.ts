@@ -5,14 +5,13 @@
  * reclaim from the VM (B-G15-5/6) and touch the tree without its lock (B-G15-7).
  */
 import type { OpCtx } from '../ctx'
-import { EEXIST, EINVAL, ENOENT, ENOMEM } from '../errno'
+import { EEXIST, EINVAL, ENOENT } from '../errno'
 import type { GunyahBinding, OpenFile } from '../state'
-import { newId } from '../fs/file_table'
-import { shouldFail, truncateInodePagesRange } from '../mm/filemap'
-import { bindingText, GMEM_SRC, gunyahGuestMemIsLend, kmemleak, offToGfn, privateList, S001, setPages } from './common'
+import { truncateInodePagesRange } from '../mm/filemap'
+import { bindingText, GMEM_SRC, gunyahGuestMemIsLend, offToGfn, privateList, S001, setPages } from './common'
 import { unmapMappingPages } from './folio'
 import { gunyahVmReclaimRange } from './vm_mgr_mem'
-import { gunyahGmemInitBinding, listDel, mtreeErase, mtreeInsertRange, type MapMemArgs, type NewBinding } from './binding'
+import { gunyahGmemAddMappingAs, gunyahGmemInitBinding, listDel, mtreeErase, mtreeInsertRange, type MapMemArgs, type NewBinding } from './binding'
 
 const F = (fn: string): string => `${S001} ${fn}`
 
@@ -83,40 +82,14 @@ export function gunyahGmemBindingAllowedOverlap(ctx: OpCtx, a: NewBinding, b: Gu
 
 /** gunyah_gmem_add_mapping() (seed 001): like v17 without the direct-map check, with allowed_overlap. Leaks b on errors (B-G15-4). */
 export function gunyahGmemAddMappingV15(ctx: OpCtx, vmId: string, file: OpenFile, args: MapMemArgs): number {
-  return ctx.call('gunyah_gmem_add_mapping', () => {
-    if (shouldFail(ctx, 'failslab')) return ctx.refuse(-ENOMEM, 'kzalloc(sizeof(*b)) failed', F('gunyah_gmem_add_mapping'))
-    const leak = (): void => {
-      if (ctx.asWritten('B-G15-4')) kmemleak(ctx, 'struct gunyah_gmem_binding, 88 bytes')
-    }
-    const init = gunyahGmemInitBinding(ctx, vmId, file, args)
-    if (typeof init === 'number') {
-      leak()
-      return init
-    }
-    const b: GunyahBinding = { ...init, id: newId(ctx, 'binding') }
-    const inodeId = file.inode!
-    ctx.lock('invalidateLock', inodeId, 'write')
-    let ret = 0
-    for (const tmp of privateList(ctx, inodeId)) {
-      if (!gunyahGmemBindingAllowedOverlap(ctx, b, tmp)) {
-        ret = ctx.refuse(-EEXIST, `!gunyah_gmem_binding_allowed_overlap(b, tmp) against ${bindingText(tmp)} of ${tmp.vm}`, F('gunyah_gmem_add_mapping'))
-        break
-      }
-    }
-    if (!ret) {
-      ctx.s.gunyah.bindings[b.id] = b
-      ret = mtreeInsertRange(ctx, vmId, b)
-      if (ret) delete ctx.s.gunyah.bindings[b.id]
-      else {
-        ctx.s.inodes[inodeId]!.privateList.unshift(b.id)
-        const how = gunyahGuestMemIsLend(b.flags) ? 'lend' : 'share'
-        ctx.effect({ kind: 'gunyah-binding', id: b.id }, `bound: file pages [0x${b.iOff.toString(16)}, +${b.nr}) at gfn 0x${b.gfn.toString(16)} of ${vmId} (${how})`, F('gunyah_gmem_add_mapping'))
-        ctx.effect({ kind: 'inode', id: inodeId }, `list_add(&b->i_entry, &mapping->i_private_list): binding ${b.id}`, F('gunyah_gmem_add_mapping'))
-      }
-    }
-    if (ret) leak()
-    ctx.unlock('invalidateLock', inodeId)
-    return ret
+  return gunyahGmemAddMappingAs(ctx, vmId, file, args, {
+    leakBug: 'B-G15-4',
+    leakObject: 'struct gunyah_gmem_binding, 88 bytes',
+    overlapRefusal: (c, b, tmp) =>
+      gunyahGmemBindingAllowedOverlap(c, b, tmp)
+        ? 0
+        : c.refuse(-EEXIST, `!gunyah_gmem_binding_allowed_overlap(b, tmp) against ${bindingText(tmp)} of ${tmp.vm}`, F('gunyah_gmem_add_mapping')),
+    cite: () => F('gunyah_gmem_add_mapping'),
   })
 }
 
