@@ -9,10 +9,10 @@ import type { OpCtx } from '../ctx'
 import { EBADF, EINVAL, ENODEV, ENOMEM, EPERM, ESPIPE } from '../errno'
 import type { Signal } from '../result'
 import type { OpenFile, Vma } from '../state'
-import { pageAligned, PAGE_SHIFT, toPages } from '../u64'
+import { pageAligned, PAGE_SHIFT } from '../u64'
 import { MAP_PRIVATE, MAP_SHARED, PROT_EXEC, PROT_WRITE } from '../uapi'
-import { fdget, fileOf, getFile, newId } from '../fs/file_table'
-import { findVma } from '../mm/mmap'
+import { fdget, fileOf } from '../fs/file_table'
+import { findVma, installVma, newVma } from '../mm/mmap'
 import { KVM_GMEM } from '../kvm/guest_mem'
 import { kvmGmemFaultUserMapping, kvmGmemMmap } from './guest_memfd'
 import { MAP_SHARED_VALIDATE, SEEK_MAX } from './uapi'
@@ -115,27 +115,12 @@ export function sysMmap(ctx: OpCtx, fd: bigint, offset: bigint, length: bigint, 
       if (prot & BigInt(PROT_EXEC)) return ctx.refuse(-EPERM, 'path_noexec(&file->f_path) && (vm_flags & VM_EXEC)', MM)
       const ops = opsOf(file)
       if (!ops.mmap) return ctx.refuse(-ENODEV, '!file->f_op->mmap', MM)
-      const start = ctx.s.nextMmapPage
-      const vma: Vma = {
-        id: newId(ctx, 'vma'),
-        label,
-        start,
-        pages: Number(pages),
-        file: file.id,
-        pgoff: toPages(offset),
-        prot: Number(prot),
-        shared: type !== MAP_PRIVATE,
-      }
+      const vma = newVma(ctx, file.id, offset, pages, prot, type !== MAP_PRIVATE, label)
       ctx.lock('mmapLock', 'mm', 'write')
       const r = ctx.call('mmap_region', () => ops.mmap!(ctx, file.id, vma))
       ctx.unlock('mmapLock', 'mm')
       if (r) return r
-      // one unmapped page after each mapping: an access just past its end faults with SIGSEGV
-      ctx.s.nextMmapPage += Number(pages) + 1
-      getFile(ctx, file.id) // the mapping pins the file
-      ctx.s.vmas[vma.id] = vma
-      ctx.effect({ kind: 'vma', id: vma.id }, `mapped: ${vma.pages} page(s) of the file at pgoff ${vma.pgoff}, ${vma.shared ? 'MAP_SHARED' : 'MAP_PRIVATE'}`, MM)
-      return start * 4096
+      return installVma(ctx, vma, MM)
     })
   })
 }

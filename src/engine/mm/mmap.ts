@@ -40,25 +40,37 @@ export function sysMmap(
     }
     const ops = fileOpsOf(ctx, file)
     if (!ops.mmap) return ctx.refuse(-ENODEV, '!file->f_op->mmap', MM)
-    const start = ctx.s.nextMmapPage
-    const vma: Vma = {
-      id: newId(ctx, 'vma'),
-      label,
-      start,
-      pages: Number(pages),
-      file: file.id,
-      pgoff: toPages(offset),
-      prot: Number(prot),
-      shared: type === MAP_SHARED,
-    }
+    const vma = newVma(ctx, file.id, offset, pages, prot, type === MAP_SHARED, label)
     const r = ops.mmap(ctx, file.id, vma)
     if (r) return r
-    ctx.s.nextMmapPage += Number(pages) + 1
-    getFile(ctx, file.id)
-    ctx.s.vmas[vma.id] = vma
-    ctx.effect({ kind: 'vma', id: vma.id }, `mapped: ${vma.pages} page(s) of the file at pgoff ${vma.pgoff}, ${vma.shared ? 'MAP_SHARED' : 'MAP_PRIVATE'}`, MM)
-    return start * 4096
+    return installVma(ctx, vma, MM)
   })
+}
+
+/** The VMA mmap() is about to create, at the next free address (vm_area_alloc + the address search). */
+export function newVma(ctx: OpCtx, fileId: string, offset: bigint, pages: bigint, prot: bigint, shared: boolean, label: string): Vma {
+  return {
+    id: newId(ctx, 'vma'),
+    label,
+    start: ctx.s.nextMmapPage,
+    pages: Number(pages),
+    file: fileId,
+    pgoff: toPages(offset),
+    prot: Number(prot),
+    shared,
+  }
+}
+
+/**
+ * Installs a VMA the file's ->mmap accepted: the mapping pins the file, and one unmapped page
+ * follows it (an access just past its end faults with SIGSEGV). Returns its address.
+ */
+export function installVma(ctx: OpCtx, vma: Vma, seed: string): number {
+  ctx.s.nextMmapPage += vma.pages + 1
+  getFile(ctx, vma.file)
+  ctx.s.vmas[vma.id] = vma
+  ctx.effect({ kind: 'vma', id: vma.id }, `mapped: ${vma.pages} page(s) of the file at pgoff ${vma.pgoff}, ${vma.shared ? 'MAP_SHARED' : 'MAP_PRIVATE'}`, seed)
+  return vma.start * 4096
 }
 
 /** munmap(2): removes the mappings that start in [addr, addr + length) (whole VMAs only). */
