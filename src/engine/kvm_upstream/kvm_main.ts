@@ -10,8 +10,9 @@ import { rangeFind, rangeQuery, rangeStore } from '../rangemap'
 import type { KvmVm, MemAttribute, Memslot } from '../state'
 import { addU64, pageAligned, PAGE_SHIFT, toPages } from '../u64'
 import { KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_READONLY, KVM_MEMORY_ATTRIBUTE_PRIVATE } from '../uapi'
-import { fdAlloc, newId } from '../fs/file_table'
-import { kvmCreateVm } from '../kvm/kvm_lifetime'
+import { allocFile, fdAlloc, newId } from '../fs/file_table'
+import { kvmCreateVm, kvmGetKvm } from '../kvm/kvm_lifetime'
+import type { UserMemoryRegion2 } from '../kvm/kvm_main'
 import { kvmCheckMemslotOverlap, newMemslot, slotKey } from '../kvm/memslot'
 import { kvmMmuInvalidateBegin, kvmMmuInvalidateEnd, kvmMmuInvalidateRangeAdd, kvmMmuLock, kvmMmuUnlock, kvmUnmapGfnRange, vmOf } from '../kvm/mmu'
 import { KVM_MEM_MAX_NR_PAGES, KVM_MEM_SLOTS_NUM, KVM_MMU_MAX_GFN, KVM_USER_MEM_SLOTS, TASK_SIZE_MAX, memslotChangeText } from '../kvm/kvm_main'
@@ -112,24 +113,12 @@ export function kvmVmIoctlCreateVcpu(ctx: OpCtx, vmId: string, id: bigint, label
     const vcpu = newId(ctx, 'vcpu')
     ctx.s.kvmUpstream.vcpus[vcpu] = { id: vcpu, vm: vmId, vcpuId }
     ctx.effect({ kind: 'vcpu', id: vcpu }, `created: vCPU ${vcpuId} (kvm_vm_ioctl_create_vcpu)`, src)
-    ctx.s.vms[vmId]!.usersCount++ // kvm_get_kvm(kvm) for the vCPU fd
-    ctx.effect({ kind: 'vm', id: vmId }, `kvm_get_kvm() for the vCPU fd: users_count ${ctx.s.vms[vmId]!.usersCount}`, src)
-    const fileId = newId(ctx, 'file')
-    ctx.s.files[fileId] = { id: fileId, kind: 'kvm-vcpu', label: label || `kvm-vcpu:${vcpuId}`, fCount: 1, vm: vmId, inode: null, bindings: [], released: false }
-    ctx.effect({ kind: 'file', id: fileId }, 'allocated: the vCPU file (anon_inode_getfile "kvm-vcpu")', src)
+    kvmGetKvm(ctx, vmId) // for the vCPU fd
+    const fileId = allocFile(ctx, { kind: 'kvm-vcpu', label: label || `kvm-vcpu:${vcpuId}`, vm: vmId, inode: null })
     return ctx.call('create_vcpu_fd', () => fdAlloc(ctx, fileId, true))
   })
 }
 
-export interface UserMemoryRegion2 {
-  readonly slot: bigint
-  readonly flags: bigint
-  readonly guestPhysAddr: bigint
-  readonly memorySize: bigint
-  readonly userspaceAddr: bigint
-  readonly guestMemfd: bigint
-  readonly guestMemfdOffset: bigint
-}
 
 /** check_memory_region_flags() (6.18): GUEST_MEMFD excludes LOG_DIRTY_PAGES and READONLY. */
 function checkMemoryRegionFlags(ctx: OpCtx, mem: UserMemoryRegion2): number {
